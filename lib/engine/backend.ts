@@ -1,0 +1,183 @@
+/**
+ * Picks the compute engine under TensorFlow.js: the fastest backend that is installed and works.
+ *
+ * Order: TensorFlow C library with CUDA (`@tensorflow/tfjs-node-gpu`), TensorFlow C library on the CPU
+ * (`@tensorflow/tfjs-node`), WebAssembly with XNNPACK (`@tensorflow/tfjs-backend-wasm`, always installed),
+ * and the pure-JavaScript `cpu` backend as the last resort. `TSGAN_BACKEND` forces one.
+ *
+ * The native packages are optional peers, not dependencies: their install downloads libtensorflow
+ * (hundreds of MB for the CUDA build) and fails without internet, so nobody pays for them by default.
+ */
+import * as tf from "@tensorflow/tfjs";
+import { installSecondOrderGradients } from "./gradients";
+import { installWasmKernels } from "./wasm-kernels";
+
+/** What `TSGAN_BACKEND` accepts, fastest first. */
+export const BACKEND_CHOICES = ["node-gpu", "node", "wasm", "cpu"] as const;
+export type BackendChoice = (typeof BACKEND_CHOICES)[number];
+
+interface Candidate {
+  choice: BackendChoice;
+  /** npm package that provides it; `null` when it ships with @tensorflow/tfjs. */
+  pkg: string | null;
+  /** The name TensorFlow.js registers the backend under. */
+  tfName: string;
+  install: string;
+}
+
+const CANDIDATES: readonly Candidate[] = [
+  {
+    choice: "node-gpu",
+    pkg: "@tensorflow/tfjs-node-gpu",
+    tfName: "tensorflow",
+    install: "npm install @tensorflow/tfjs-node-gpu@4.22.0 (Linux x64 with CUDA 11.8 and cuDNN 8; downloads libtensorflow)",
+  },
+  {
+    choice: "node",
+    pkg: "@tensorflow/tfjs-node",
+    tfName: "tensorflow",
+    install: "npm install @tensorflow/tfjs-node@4.22.0 (downloads libtensorflow, needs internet)",
+  },
+  {
+    choice: "wasm",
+    pkg: "@tensorflow/tfjs-backend-wasm",
+    tfName: "wasm",
+    install: "npm install @tensorflow/tfjs-backend-wasm@4.22.0 (a dependency of tsgan: run npm install)",
+  },
+  { choice: "cpu", pkg: null, tfName: "cpu", install: "npm install @tensorflow/tfjs@4.22.0" },
+];
+
+export interface EngineInfo {
+  /** The tsgan name of the backend in use (`TSGAN_BACKEND` values). */
+  choice: BackendChoice;
+  /** The TensorFlow.js backend name (`tf.getBackend()`). */
+  tfName: string;
+  /** Why each faster backend was passed over, in order. */
+  skipped: { choice: BackendChoice; reason: string }[];
+  /** True when `TSGAN_BACKEND` chose it. */
+  forced: boolean;
+}
+
+let engine: Promise<EngineInfo> | null = null;
+let current: EngineInfo | null = null;
+
+function isMissingModule(err: unknown, pkg: string): boolean {
+  const e = err as { code?: string; message?: string };
+  return e.code === "MODULE_NOT_FOUND" && String(e.message).includes(`'${pkg}'`);
+}
+
+/** Loads a backend package; returns why it cannot be used, or null when it loaded. */
+function loadPackage(c: Candidate): string | null {
+  if (c.pkg === null) return null;
+  try {
+    require(c.pkg);
+    return null;
+  } catch (err) {
+    if (isMissingModule(err, c.pkg)) return `${c.pkg} is not installed`;
+    return `${c.pkg} failed to load: ${(err as Error).message.split("\n")[0]}`;
+  }
+}
+
+/** Makes `c` the active backend and checks it computes; returns why not, or null on success. */
+async function activate(c: Candidate): Promise<string | null> {
+  const loadError = loadPackage(c);
+  if (loadError) return loadError;
+  if (c.choice === "wasm") installWasmKernels();
+  let ok = false;
+  try {
+    ok = await tf.setBackend(c.tfName);
+    await tf.ready();
+  } catch (err) {
+    return `${c.tfName} failed to initialise: ${(err as Error).message}`;
+  }
+  if (!ok || tf.getBackend() !== c.tfName) return `${c.tfName} failed to initialise`;
+  // A backend that registers but computes garbage is worse than a slow one.
+  const probe = tf.tidy(() => tf.matMul(tf.tensor2d([[1, 2]]), tf.tensor2d([[3], [4]])).dataSync()[0]);
+  if (probe !== 11) return `${c.tfName} computed 1*3+2*4 = ${probe}`;
+  return null;
+}
+
+/** Parses `TSGAN_BACKEND`; throws a message naming the valid choices for anything else. */
+export function parseBackendChoice(value: string | undefined): BackendChoice | null {
+  if (value === undefined || value.trim() === "" || value.trim() === "auto") return null;
+  const v = value.trim().toLowerCase();
+  if ((BACKEND_CHOICES as readonly string[]).includes(v)) return v as BackendChoice;
+  throw new Error(
+    `TSGAN_BACKEND=${value} is not a backend tsgan knows. Valid values: ${BACKEND_CHOICES.join(", ")} ` +
+      `(or unset it to pick the fastest installed one).`,
+  );
+}
+
+function describe(info: EngineInfo): string {
+  const why = info.forced
+    ? "forced by TSGAN_BACKEND"
+    : info.skipped.length === 0
+      ? "the fastest"
+      : "skipped " + info.skipped.map((s) => `${s.choice}: ${s.reason}`).join("; ");
+  return `tsgan: backend ${info.choice} (${why})`;
+}
+
+async function start(env: NodeJS.ProcessEnv): Promise<EngineInfo> {
+  installSecondOrderGradients();
+  const forcedChoice = parseBackendChoice(env.TSGAN_BACKEND);
+  let info: EngineInfo | null = null;
+  if (forcedChoice) {
+    const c = CANDIDATES.find((x) => x.choice === forcedChoice)!;
+    const reason = await activate(c);
+    if (reason) {
+      throw new Error(
+        `TSGAN_BACKEND=${forcedChoice} cannot be used: ${reason}. Install it with: ${c.install}; ` +
+          `or unset TSGAN_BACKEND to pick the fastest installed backend.`,
+      );
+    }
+    info = { choice: c.choice, tfName: c.tfName, skipped: [], forced: true };
+  } else {
+    const skipped: EngineInfo["skipped"] = [];
+    for (const c of CANDIDATES) {
+      const reason = await activate(c);
+      if (reason === null) {
+        info = { choice: c.choice, tfName: c.tfName, skipped, forced: false };
+        break;
+      }
+      skipped.push({ choice: c.choice, reason });
+    }
+    if (!info) throw new Error(`tsgan: no TensorFlow.js backend works: ${describe({ choice: "cpu", tfName: "cpu", skipped, forced: false })}`);
+  }
+  if (!env.TSGAN_QUIET) console.log(describe(info));
+  current = info;
+  return info;
+}
+
+/**
+ * Starts the engine once and resolves to what it chose. Every entry point that computes awaits this;
+ * a notebook's first cell does too (`await tsgan.ready()`), so the choice is printed where it is seen.
+ */
+export function ready(env: NodeJS.ProcessEnv = process.env): Promise<EngineInfo> {
+  if (!engine) {
+    engine = start(env);
+    engine.catch(() => {
+      engine = null; // let a corrected environment try again
+    });
+  }
+  return engine;
+}
+
+/** The engine in use; throws if `ready()` has not resolved yet. */
+export function engineInfo(): EngineInfo {
+  if (!current) throw new Error("tsgan: the engine is not started yet; `await tsgan.ready()` first.");
+  return current;
+}
+
+/** One line naming the backend in use and why faster ones were skipped. */
+export function engineSummary(): string {
+  return describe(engineInfo());
+}
+
+/** For tests: switch to a named backend that is already loaded (keeps registered kernels). */
+export async function useBackend(choice: BackendChoice): Promise<void> {
+  await ready();
+  const c = CANDIDATES.find((x) => x.choice === choice)!;
+  const reason = await activate(c);
+  if (reason) throw new Error(`tsgan: cannot switch to ${choice}: ${reason}`);
+  current = { choice, tfName: c.tfName, skipped: [], forced: true };
+}

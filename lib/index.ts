@@ -1,0 +1,8 @@
+/**
+ * tsgan: Generative Adversarial Networks in TypeScript on TensorFlow.js.
+ *
+ * `await ready()` starts the engine (see engine/backend.ts) before anything computes.
+ */
+import * as tf from "@tensorflow/tfjs";
+export { tf };
+export * from "./engine";
