@@ -6,3 +6,10 @@
 import * as tf from "@tensorflow/tfjs";
 export { tf };
 export * from "./engine";
+export * from "./losses";
+export * from "./theory";
+export * from "./data";
+export * from "./metrics";
+export * from "./train";
+export * from "./models";
+export * from "./plots";
