@@ -1,1 +1,3 @@
-export {};
+export * from "./toy";
+export * from "./idx";
+export * from "./mnist";

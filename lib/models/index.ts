@@ -1,1 +1,3 @@
-export {};
+export * from "./mlp";
+export * from "./vanilla-gan";
+export * from "./dcgan";

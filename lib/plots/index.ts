@@ -1,1 +1,3 @@
-export {};
+export * from "./plotly";
+export * from "./live";
+export * from "./images";

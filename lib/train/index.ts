@@ -1,1 +1,3 @@
-export {};
+export * from "./loop";
+export * from "./checkpoint";
+export * from "./callbacks";
