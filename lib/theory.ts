@@ -1,1 +1,195 @@
-export {};
+/**
+ * The GAN objective on a 1-D grid, for checking the theory with numbers (lesson 01-objective).
+ *
+ * Goodfellow et al. 2014, §4: for a fixed generator the value function
+ *   V(D, G) = ∫ p_data(x)·log D(x) + p_g(x)·log(1 − D(x)) dx
+ * is maximised by D*(x) = p_data(x) / (p_data(x) + p_g(x)), and
+ *   V(D*, G) = −log 4 + 2·JSD(p_data ‖ p_g)  (Theorem 1),
+ * whose minimum −log 4 is reached exactly when p_g = p_data.
+ *
+ * Quadrature: every integral here is the trapezoid rule on the caller's grid (any increasing, not necessarily
+ * uniform, abscissae). Densities are plain arrays on that grid; 0·log 0 is taken as 0 (the limit), so densities
+ * with disjoint supports are fine; KL(p ‖ q) is +Infinity where p > 0 and q = 0.
+ */
+
+export type GridArray = ArrayLike<number>;
+
+/** n evenly spaced points from `start` to `stop` inclusive (numpy's linspace). */
+export function linspace(start: number, stop: number, n: number): Float64Array {
+  if (!Number.isInteger(n) || n < 2) throw new Error(`tsgan.theory.linspace: n must be an integer ≥ 2, got ${n}.`);
+  const xs = new Float64Array(n);
+  const step = (stop - start) / (n - 1);
+  for (let i = 0; i < n; i++) xs[i] = start + i * step;
+  xs[n - 1] = stop;
+  return xs;
+}
+
+function checkSameLength(where: string, xs: GridArray, ...ys: GridArray[]): void {
+  for (const y of ys) {
+    if (y.length !== xs.length) {
+      throw new Error(`tsgan.theory.${where}: every array must have the grid's length ${xs.length}, got ${y.length}.`);
+    }
+  }
+  if (xs.length < 2) throw new Error(`tsgan.theory.${where}: the grid needs at least 2 points, got ${xs.length}.`);
+}
+
+/** ∫ y dx by the trapezoid rule on the abscissae xs. */
+export function trapezoid(ys: GridArray, xs: GridArray): number {
+  checkSameLength("trapezoid", xs, ys);
+  let total = 0;
+  for (let i = 1; i < xs.length; i++) total += 0.5 * (xs[i] - xs[i - 1]) * (ys[i] + ys[i - 1]);
+  return total;
+}
+
+/** The normal density N(mean, std²) at each grid point. */
+export function gaussianDensity(xs: GridArray, mean: number, std: number): Float64Array {
+  if (!(std > 0)) throw new Error(`tsgan.theory.gaussianDensity: std must be > 0, got ${std}.`);
+  const out = new Float64Array(xs.length);
+  const norm = 1 / (std * Math.sqrt(2 * Math.PI));
+  for (let i = 0; i < xs.length; i++) {
+    const z = (xs[i] - mean) / std;
+    out[i] = norm * Math.exp(-0.5 * z * z);
+  }
+  return out;
+}
+
+export interface GaussianComponent {
+  mean: number;
+  std: number;
+  /** Mixture weight; the weights are normalised to sum to 1. Default 1. */
+  weight?: number;
+}
+
+/** The density of a mixture of 1-D Gaussians at each grid point (weights normalised to sum to 1). */
+export function mixtureDensity(xs: GridArray, components: GaussianComponent[]): Float64Array {
+  if (components.length === 0) throw new Error("tsgan.theory.mixtureDensity: give at least one component.");
+  const totalWeight = components.reduce((s, c) => s + (c.weight ?? 1), 0);
+  if (!(totalWeight > 0)) throw new Error("tsgan.theory.mixtureDensity: the weights must sum to a positive number.");
+  const out = new Float64Array(xs.length);
+  for (const c of components) {
+    const g = gaussianDensity(xs, c.mean, c.std);
+    const w = (c.weight ?? 1) / totalWeight;
+    for (let i = 0; i < out.length; i++) out[i] += w * g[i];
+  }
+  return out;
+}
+
+/** p·log(p/q) with the limits 0·log(0/q) = 0 and p·log(p/0) = +∞. */
+function klTerm(p: number, q: number): number {
+  if (p === 0) return 0;
+  if (q === 0) return Infinity;
+  return p * (Math.log(p) - Math.log(q)); // not log(p/q): p/q can overflow when q is tiny
+}
+
+/** KL(p ‖ q) = ∫ p·log(p/q) dx on the grid (nats). +Infinity when p has mass where q has none. */
+export function klDivergence(xs: GridArray, p: GridArray, q: GridArray): number {
+  checkSameLength("klDivergence", xs, p, q);
+  const integrand = new Float64Array(xs.length);
+  for (let i = 0; i < xs.length; i++) integrand[i] = klTerm(p[i], q[i]);
+  return trapezoid(integrand, xs);
+}
+
+/** JSD(p ‖ q) = ½·KL(p ‖ m) + ½·KL(q ‖ m), m = (p + q)/2 (nats; between 0 and log 2). */
+export function jsDivergence(xs: GridArray, p: GridArray, q: GridArray): number {
+  checkSameLength("jsDivergence", xs, p, q);
+  const integrand = new Float64Array(xs.length);
+  for (let i = 0; i < xs.length; i++) {
+    const m = 0.5 * (p[i] + q[i]);
+    integrand[i] = 0.5 * klTerm(p[i], m) + 0.5 * klTerm(q[i], m);
+  }
+  return trapezoid(integrand, xs);
+}
+
+/**
+ * D*(x) = p_data(x) / (p_data(x) + p_g(x)), Goodfellow et al. 2014, Proposition 1. Where both densities are 0
+ * any D is optimal; 0.5 is returned there (it does not enter V).
+ */
+export function optimalDiscriminator(pData: GridArray, pG: GridArray): Float64Array {
+  if (pData.length !== pG.length) {
+    throw new Error(`tsgan.theory.optimalDiscriminator: p_data has ${pData.length} points but p_g has ${pG.length}.`);
+  }
+  const d = new Float64Array(pData.length);
+  for (let i = 0; i < d.length; i++) {
+    const total = pData[i] + pG[i];
+    d[i] = total > 0 ? pData[i] / total : 0.5;
+  }
+  return d;
+}
+
+/**
+ * V(D, G) = ∫ p_data·log D + p_g·log(1 − D) dx (Goodfellow et al. 2014, eq. 1, written for densities on a grid).
+ * `d` is the discriminator's probability D(x) ∈ [0, 1] at each grid point. Terms with zero density count 0.
+ */
+export function valueFunction(xs: GridArray, pData: GridArray, pG: GridArray, d: GridArray): number {
+  checkSameLength("valueFunction", xs, pData, pG, d);
+  const integrand = new Float64Array(xs.length);
+  for (let i = 0; i < xs.length; i++) {
+    if (!(d[i] >= 0 && d[i] <= 1)) {
+      throw new Error(`tsgan.theory.valueFunction: D(x) must be a probability in [0, 1], got ${d[i]} at x = ${xs[i]}.`);
+    }
+    const onData = pData[i] === 0 ? 0 : pData[i] * Math.log(d[i]);
+    const onGenerated = pG[i] === 0 ? 0 : pG[i] * Math.log(1 - d[i]);
+    integrand[i] = onData + onGenerated;
+  }
+  return trapezoid(integrand, xs);
+}
+
+/**
+ * V(D*, G): the value of the game when the discriminator is optimal; equals −log 4 + 2·JSD(p_data ‖ p_g).
+ * Evaluated as p·(log p − log(p + q)) + q·(log q − log(p + q)) rather than through D*, because D* = p/(p + q)
+ * underflows to 0 in far tails where p is tiny but not 0, and 0 < p·log 0 would give −∞.
+ */
+export function optimalValue(xs: GridArray, pData: GridArray, pG: GridArray): number {
+  checkSameLength("optimalValue", xs, pData, pG);
+  const integrand = new Float64Array(xs.length);
+  for (let i = 0; i < xs.length; i++) {
+    const p = pData[i], q = pG[i];
+    if (p + q === 0) continue;
+    const logTotal = Math.log(p + q);
+    integrand[i] = (p === 0 ? 0 : p * (Math.log(p) - logTotal)) + (q === 0 ? 0 : q * (Math.log(q) - logTotal));
+  }
+  return trapezoid(integrand, xs);
+}
+
+/** The three generator costs of Goodfellow 2016 (NIPS tutorial §3.2, fig. 16) and their derivatives. */
+export interface GeneratorCostCurves {
+  /** D(G(z)) at which the curves are evaluated. */
+  d: Float64Array;
+  /** Minimax: J = log(1 − D); dJ/dD = −1/(1 − D). */
+  minimax: Float64Array;
+  minimaxGradient: Float64Array;
+  /** Non-saturating: J = −log D; dJ/dD = −1/D. */
+  nonSaturating: Float64Array;
+  nonSaturatingGradient: Float64Array;
+  /** Maximum likelihood: J = −½·exp(σ⁻¹(D)) = −½·D/(1 − D); dJ/dD = −½/(1 − D)². */
+  maximumLikelihood: Float64Array;
+  maximumLikelihoodGradient: Float64Array;
+}
+
+/**
+ * Each generator cost per sample, and its derivative, as a function of D(G(z)) ∈ (0, 1): the curves of the
+ * chapter's figures 6.6 and 6.7. The closed forms are the reference the loss tests check tf.grad against.
+ */
+export function generatorCostCurves(d: GridArray): GeneratorCostCurves {
+  const n = d.length;
+  const out: GeneratorCostCurves = {
+    d: Float64Array.from(d),
+    minimax: new Float64Array(n),
+    minimaxGradient: new Float64Array(n),
+    nonSaturating: new Float64Array(n),
+    nonSaturatingGradient: new Float64Array(n),
+    maximumLikelihood: new Float64Array(n),
+    maximumLikelihoodGradient: new Float64Array(n),
+  };
+  for (let i = 0; i < n; i++) {
+    const x = d[i];
+    if (!(x > 0 && x < 1)) throw new Error(`tsgan.theory.generatorCostCurves: D(G(z)) must lie in (0, 1), got ${x}.`);
+    out.minimax[i] = Math.log1p(-x);
+    out.minimaxGradient[i] = -1 / (1 - x);
+    out.nonSaturating[i] = -Math.log(x);
+    out.nonSaturatingGradient[i] = -1 / x;
+    out.maximumLikelihood[i] = -0.5 * (x / (1 - x));
+    out.maximumLikelihoodGradient[i] = -0.5 / ((1 - x) * (1 - x));
+  }
+  return out;
+}

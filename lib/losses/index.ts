@@ -1,1 +1,271 @@
-export {};
+/**
+ * GAN losses, one small pure function per player and paper (after TF-GAN's `losses_impl.py`).
+ *
+ * Conventions, stated once for every function in this module:
+ * - Inputs are the discriminator's raw outputs: LOGITS for the cross-entropy family (minimax, non-saturating,
+ *   maximum likelihood), and the unbounded critic score for Wasserstein, hinge and least squares (there the
+ *   "logit" is used as is, no sigmoid is applied).
+ * - `realLogits` = D's output on data x, `generatedLogits` = D's output on G(z). Any shape; typically [batch, 1].
+ * - Every function returns the quantity its player MINIMISES (so the discriminator's minimax loss is −V(D, G)).
+ * - `reduction`: 'mean' (default) = Σ wᵢ·ℓᵢ / #{i : wᵢ ≠ 0} (TF's SUM_BY_NONZERO_WEIGHTS; the plain mean when no
+ *   weights are given), 'sum' = Σ wᵢ·ℓᵢ, 'none' = the per-element wᵢ·ℓᵢ. A discriminator loss reduces the real
+ *   and the generated terms separately and adds them; with 'none' both inputs must have the same shape.
+ * - `realWeights` / `generatedWeights` (discriminator) and `weights` (generator): a number or a tensor
+ *   broadcastable to the logits, multiplying each element's loss, as in TF-GAN.
+ * - `labelSmoothing` α (one-sided, Salimans et al. 2016, "Improved Techniques for Training GANs", §3.4): the
+ *   discriminator's target for real data becomes 1 − α (α = 0.1 gives the paper's 0.9); generated targets stay 0.
+ *   NOTE: this is not tf.losses' convention (which moves targets to 1 − α/2). It exists only where the loss has
+ *   a target (minimax and least-squares discriminators); elsewhere a non-zero value is an error.
+ */
+import * as tf from "@tensorflow/tfjs";
+
+export type Reduction = "mean" | "sum" | "none";
+
+/** Options of every discriminator loss. */
+export interface DiscriminatorLossOptions {
+  reduction?: Reduction;
+  /** One-sided label smoothing α ∈ [0, 1): the real target becomes 1 − α. Default 0. */
+  labelSmoothing?: number;
+  realWeights?: tf.Tensor | number;
+  generatedWeights?: tf.Tensor | number;
+}
+
+/** Options of every generator loss. */
+export interface GeneratorLossOptions {
+  reduction?: Reduction;
+  weights?: tf.Tensor | number;
+}
+
+export type DiscriminatorLoss = (
+  realLogits: tf.Tensor,
+  generatedLogits: tf.Tensor,
+  options?: DiscriminatorLossOptions,
+) => tf.Scalar | tf.Tensor;
+export type GeneratorLoss = (generatedLogits: tf.Tensor, options?: GeneratorLossOptions) => tf.Scalar | tf.Tensor;
+
+// ---------------------------------------------------------------------------------------------------------
+// Shared pieces
+// ---------------------------------------------------------------------------------------------------------
+
+/**
+ * Element-wise binary cross-entropy −[y·log σ(l) + (1 − y)·log(1 − σ(l))] from logits, in the stable form
+ * max(l, 0) − l·y + log(1 + exp(−|l|)): no exp of a large positive number, no log of 0, so l = ±50 (or ±1e4)
+ * gives finite values and gradients σ(l) − y.
+ */
+export function sigmoidCrossEntropyWithLogits(labels: tf.Tensor | number, logits: tf.Tensor): tf.Tensor {
+  return tf.tidy(() => {
+    const y = typeof labels === "number" ? tf.scalar(labels) : labels;
+    return tf.relu(logits).sub(logits.mul(y)).add(tf.log1p(tf.exp(tf.neg(tf.abs(logits)))));
+  });
+}
+
+/** Applies weights and a reduction to per-element losses (see the module comment for the convention). */
+export function reduceWeightedLoss(
+  losses: tf.Tensor,
+  weights: tf.Tensor | number | undefined,
+  reduction: Reduction = "mean",
+): tf.Tensor {
+  return tf.tidy(() => {
+    const w = weights === undefined ? undefined : typeof weights === "number" ? tf.scalar(weights) : weights;
+    const weighted = w === undefined ? losses : losses.mul(w);
+    if (reduction === "none") return weighted;
+    if (reduction === "sum") return weighted.sum();
+    if (reduction !== "mean") {
+      throw new Error(`tsgan.losses: reduction must be 'mean', 'sum' or 'none', got '${String(reduction)}'.`);
+    }
+    if (w === undefined) return weighted.mean();
+    // Divide by the number of elements whose (broadcast) weight is non-zero; 0/0 → 0 like TF's safe division.
+    const nonZero = tf.notEqual(tf.broadcastTo(w, losses.shape), 0).cast("float32").sum();
+    return tf.divNoNan(weighted.sum(), nonZero);
+  });
+}
+
+function checkLabelSmoothing(alpha: number | undefined, lossName: string, allowed: boolean): number {
+  const a = alpha ?? 0;
+  if (!allowed && a !== 0) {
+    throw new Error(`tsgan.losses.${lossName}: labelSmoothing has no meaning for this loss (it has no target); leave it 0.`);
+  }
+  if (!(a >= 0 && a < 1)) {
+    throw new Error(`tsgan.losses.${lossName}: labelSmoothing must be in [0, 1) (0.1 makes the real target 0.9), got ${a}.`);
+  }
+  return a;
+}
+
+/** Reduces the real and generated halves of a discriminator loss and adds them. */
+function combineDiscriminatorTerms(
+  lossName: string,
+  onReal: tf.Tensor,
+  onGenerated: tf.Tensor,
+  options: DiscriminatorLossOptions,
+): tf.Tensor {
+  const reduction = options.reduction ?? "mean";
+  if (reduction === "none" && !tf.util.arraysEqual(onReal.shape, onGenerated.shape)) {
+    throw new Error(
+      `tsgan.losses.${lossName}: reduction 'none' needs real and generated logits of one shape, got ` +
+        `[${onReal.shape}] and [${onGenerated.shape}]; use 'mean' or 'sum' for batches of different sizes.`,
+    );
+  }
+  return reduceWeightedLoss(onReal, options.realWeights, reduction).add(
+    reduceWeightedLoss(onGenerated, options.generatedWeights, reduction),
+  );
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Minimax game and its generator variants (Goodfellow et al. 2014; Goodfellow 2016, NIPS tutorial §3.2)
+// ---------------------------------------------------------------------------------------------------------
+
+/**
+ * Discriminator loss of the minimax game, Goodfellow et al. 2014 (eq. 1): −E[log D(x)] − E[log(1 − D(G(z)))],
+ * i.e. cross-entropy with targets 1 (real, 1 − α with label smoothing) and 0 (generated). Equals −V(D, G).
+ * Shared by the minimax, non-saturating and maximum-likelihood games, which differ only in the generator.
+ */
+export function minimaxDiscriminatorLoss(
+  realLogits: tf.Tensor,
+  generatedLogits: tf.Tensor,
+  options: DiscriminatorLossOptions = {},
+): tf.Tensor {
+  const alpha = checkLabelSmoothing(options.labelSmoothing, "minimaxDiscriminatorLoss", true);
+  return tf.tidy(() =>
+    combineDiscriminatorTerms(
+      "minimaxDiscriminatorLoss",
+      sigmoidCrossEntropyWithLogits(1 - alpha, realLogits),
+      sigmoidCrossEntropyWithLogits(0, generatedLogits),
+      options,
+    ),
+  );
+}
+
+/**
+ * Saturating generator cost of the minimax game, Goodfellow et al. 2014: E[log(1 − D(G(z)))] = −E[softplus(l)].
+ * Its gradient −1/(1 − D) is nearly flat where D(G(z)) ≈ 0, i.e. early in training (NIPS tutorial fig. 16; the chapter's fig. 6.6).
+ */
+export function minimaxGeneratorLoss(generatedLogits: tf.Tensor, options: GeneratorLossOptions = {}): tf.Tensor {
+  return tf.tidy(() =>
+    reduceWeightedLoss(tf.neg(sigmoidCrossEntropyWithLogits(0, generatedLogits)), options.weights, options.reduction),
+  );
+}
+
+/**
+ * Non-saturating generator cost, Goodfellow et al. 2014 §3 / Goodfellow 2016 (NIPS tutorial §3.2.3): −E[log D(G(z))] =
+ * E[softplus(−l)]. Gradient −1/D: steep exactly where the generator is still bad.
+ */
+export function nonSaturatingGeneratorLoss(generatedLogits: tf.Tensor, options: GeneratorLossOptions = {}): tf.Tensor {
+  return tf.tidy(() =>
+    reduceWeightedLoss(sigmoidCrossEntropyWithLogits(1, generatedLogits), options.weights, options.reduction),
+  );
+}
+
+/**
+ * Maximum-likelihood generator cost, Goodfellow 2016 (NIPS tutorial §3.2.4; Goodfellow 2014, "On
+ * distinguishability criteria"): J = −½·E[exp(σ⁻¹(D(G(z))))] = −½·E[exp(l)] = −½·E[D/(1 − D)]. With an optimal
+ * D its expected gradient equals that of KL(p_data ‖ p_g). exp(l) is finite in float32 up to l ≈ 88.
+ */
+export function maximumLikelihoodGeneratorLoss(
+  generatedLogits: tf.Tensor,
+  options: GeneratorLossOptions = {},
+): tf.Tensor {
+  return tf.tidy(() => reduceWeightedLoss(tf.exp(generatedLogits).mul(-0.5), options.weights, options.reduction));
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Wasserstein, hinge and least squares: these act on the raw critic output, no sigmoid
+// ---------------------------------------------------------------------------------------------------------
+
+/** Wasserstein critic loss, Arjovsky et al. 2017 (eq. 3): E[D(G(z))] − E[D(x)] (needs a Lipschitz critic). */
+export function wassersteinDiscriminatorLoss(
+  realLogits: tf.Tensor,
+  generatedLogits: tf.Tensor,
+  options: DiscriminatorLossOptions = {},
+): tf.Tensor {
+  checkLabelSmoothing(options.labelSmoothing, "wassersteinDiscriminatorLoss", false);
+  return tf.tidy(() =>
+    combineDiscriminatorTerms("wassersteinDiscriminatorLoss", tf.neg(realLogits), generatedLogits, options),
+  );
+}
+
+/** Wasserstein generator loss, Arjovsky et al. 2017: −E[D(G(z))]. */
+export function wassersteinGeneratorLoss(generatedLogits: tf.Tensor, options: GeneratorLossOptions = {}): tf.Tensor {
+  return tf.tidy(() => reduceWeightedLoss(tf.neg(generatedLogits), options.weights, options.reduction));
+}
+
+/**
+ * Hinge discriminator loss, Lim & Ye 2017 ("Geometric GAN") as used by Miyato et al. 2018 (SN-GAN):
+ * E[max(0, 1 − D(x))] + E[max(0, 1 + D(G(z)))].
+ */
+export function hingeDiscriminatorLoss(
+  realLogits: tf.Tensor,
+  generatedLogits: tf.Tensor,
+  options: DiscriminatorLossOptions = {},
+): tf.Tensor {
+  checkLabelSmoothing(options.labelSmoothing, "hingeDiscriminatorLoss", false);
+  return tf.tidy(() =>
+    combineDiscriminatorTerms(
+      "hingeDiscriminatorLoss",
+      tf.relu(tf.sub(1, realLogits)),
+      tf.relu(tf.add(1, generatedLogits)),
+      options,
+    ),
+  );
+}
+
+/** Hinge generator loss, Lim & Ye 2017 / Miyato et al. 2018: −E[D(G(z))]. */
+export function hingeGeneratorLoss(generatedLogits: tf.Tensor, options: GeneratorLossOptions = {}): tf.Tensor {
+  return wassersteinGeneratorLoss(generatedLogits, options);
+}
+
+/**
+ * Least-squares discriminator loss, Mao et al. 2017 (LSGAN, eq. 2 with a = 0, b = 1):
+ * ½·E[(D(x) − 1)²] + ½·E[D(G(z))²], on the RAW output D (no sigmoid). Label smoothing moves b to 1 − α.
+ */
+export function leastSquaresDiscriminatorLoss(
+  realLogits: tf.Tensor,
+  generatedLogits: tf.Tensor,
+  options: DiscriminatorLossOptions = {},
+): tf.Tensor {
+  const alpha = checkLabelSmoothing(options.labelSmoothing, "leastSquaresDiscriminatorLoss", true);
+  return tf.tidy(() =>
+    combineDiscriminatorTerms(
+      "leastSquaresDiscriminatorLoss",
+      tf.square(tf.sub(realLogits, 1 - alpha)).mul(0.5),
+      tf.square(generatedLogits).mul(0.5),
+      options,
+    ),
+  );
+}
+
+/** Least-squares generator loss, Mao et al. 2017 (eq. 2 with c = 1): ½·E[(D(G(z)) − 1)²], on the raw output. */
+export function leastSquaresGeneratorLoss(generatedLogits: tf.Tensor, options: GeneratorLossOptions = {}): tf.Tensor {
+  return tf.tidy(() =>
+    reduceWeightedLoss(tf.square(tf.sub(generatedLogits, 1)).mul(0.5), options.weights, options.reduction),
+  );
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// The table the training loop takes a name from
+// ---------------------------------------------------------------------------------------------------------
+
+export type GanLossName = "minimax" | "non-saturating" | "maximum-likelihood" | "wasserstein" | "hinge" | "least-squares";
+
+export interface GanLossPair {
+  discriminatorLoss: DiscriminatorLoss;
+  generatorLoss: GeneratorLoss;
+}
+
+/** Each game by name: its discriminator loss and its generator loss. */
+export const GAN_LOSSES: Readonly<Record<GanLossName, GanLossPair>> = Object.freeze({
+  minimax: { discriminatorLoss: minimaxDiscriminatorLoss, generatorLoss: minimaxGeneratorLoss },
+  "non-saturating": { discriminatorLoss: minimaxDiscriminatorLoss, generatorLoss: nonSaturatingGeneratorLoss },
+  "maximum-likelihood": { discriminatorLoss: minimaxDiscriminatorLoss, generatorLoss: maximumLikelihoodGeneratorLoss },
+  wasserstein: { discriminatorLoss: wassersteinDiscriminatorLoss, generatorLoss: wassersteinGeneratorLoss },
+  hinge: { discriminatorLoss: hingeDiscriminatorLoss, generatorLoss: hingeGeneratorLoss },
+  "least-squares": { discriminatorLoss: leastSquaresDiscriminatorLoss, generatorLoss: leastSquaresGeneratorLoss },
+});
+
+/** Looks a game up by name, with an error listing the names when it is unknown. */
+export function ganLoss(name: string): GanLossPair {
+  const pair = (GAN_LOSSES as Record<string, GanLossPair>)[name];
+  if (pair === undefined) {
+    throw new Error(`tsgan.losses: unknown GAN loss '${name}'; choose one of ${Object.keys(GAN_LOSSES).join(", ")}.`);
+  }
+  return pair;
+}

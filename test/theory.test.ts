@@ -1,0 +1,107 @@
+import { strict as assert } from "assert";
+import {
+  linspace, trapezoid, gaussianDensity, mixtureDensity, klDivergence, jsDivergence,
+  optimalDiscriminator, valueFunction, optimalValue, generatorCostCurves,
+} from "../lib/theory";
+
+const LOG4 = Math.log(4);
+// [−15, 15] with 6001 points (h = 0.005): every density below has < 1e-12 mass outside, and the trapezoid
+// error for Gaussians with σ ≥ 0.5 is far below 1e-8.
+const xs = linspace(-15, 15, 6001);
+const pData = mixtureDensity(xs, [{ mean: -2, std: 1 }, { mean: 3, std: 0.5 }]);
+
+const generators: Record<string, Float64Array> = {
+  "equal to p_data": pData,
+  "N(0, 1)": gaussianDensity(xs, 0, 1),
+  "N(3, 0.5²), one of the two modes": gaussianDensity(xs, 3, 0.5),
+  "N(1, 2²)": gaussianDensity(xs, 1, 2),
+  "far away N(10, 0.7²)": gaussianDensity(xs, 10, 0.7),
+};
+
+describe("theory", () => {
+  it("linspace and trapezoid integrate a Gaussian to 1 and x² to its closed form", () => {
+    assert.equal(xs[0], -15);
+    assert.equal(xs[6000], 15);
+    assert.ok(Math.abs(trapezoid(gaussianDensity(xs, 0.3, 0.8), xs) - 1) < 1e-10);
+    // ∫_0^1 x² dx = 1/3; the trapezoid rule's error is h²/6·(f'(1) − f'(0))/2 = h²/6 for h = 1/1000.
+    const u = linspace(0, 1, 1001);
+    assert.ok(Math.abs(trapezoid(u.map((x) => x * x), u) - (1 / 3 + 1e-6 / 6)) < 1e-12);
+    assert.ok(Math.abs(trapezoid(pData, xs) - 1) < 1e-10, "mixture integrates to 1");
+  });
+
+  for (const [name, pG] of Object.entries(generators)) {
+    it(`V(D*, G) = −log 4 + 2·JSD and D* beats other discriminators: p_g ${name}`, () => {
+      const jsd = jsDivergence(xs, pData, pG);
+      const vStar = optimalValue(xs, pData, pG);
+      assert.ok(Math.abs(vStar - (-LOG4 + 2 * jsd)) < 1e-4, `V(D*) ${vStar} vs −log4 + 2JSD ${-LOG4 + 2 * jsd}`);
+      assert.ok(jsd >= -1e-12 && jsd <= Math.log(2) + 1e-9, `JSD ${jsd} in [0, log 2]`);
+      const dStar = optimalDiscriminator(pData, pG);
+      const others: Record<string, ArrayLike<number>> = {
+        "D = 1/2": xs.map(() => 0.5),
+        "D = σ(x)": xs.map((x) => 1 / (1 + Math.exp(-x))),
+        "D* nudged up by 0.05": dStar.map((d) => Math.min(1, d + 0.05)),
+        "D* shrunk toward 1/2": dStar.map((d) => 0.5 + 0.8 * (d - 0.5)),
+      };
+      for (const [other, d] of Object.entries(others)) {
+        const v = valueFunction(xs, pData, pG, d);
+        assert.ok(v <= vStar + 1e-9, `${other}: V = ${v} exceeds V(D*) = ${vStar}`);
+      }
+    });
+  }
+
+  it("JSD = 0 and V(D*, G) = −log 4 exactly when p_g = p_data; otherwise JSD > 0", () => {
+    assert.ok(Math.abs(jsDivergence(xs, pData, pData)) < 1e-12);
+    assert.ok(Math.abs(optimalValue(xs, pData, pData) + LOG4) < 1e-4);
+    assert.ok(optimalDiscriminator(pData, pData).every((d) => d === 0.5));
+    const pG = generators["N(0, 1)"];
+    assert.ok(jsDivergence(xs, pData, pG) > 0.01);
+    // optimalValue (log space) agrees with V evaluated at the D* array where nothing underflows.
+    assert.ok(Math.abs(valueFunction(xs, pData, pG, optimalDiscriminator(pData, pG)) - optimalValue(xs, pData, pG)) < 1e-10);
+  });
+
+  it("JSD of disjoint supports is log 2, and V(D*, G) = 0 there", () => {
+    // Two boxes of height 1 on [0, 1] and [2, 3] on a grid that puts their edges on grid points.
+    const g = linspace(-1, 4, 5001);
+    const p = g.map((x) => (x >= 0 && x <= 1 ? 1 : 0));
+    const q = g.map((x) => (x >= 2 && x <= 3 ? 1 : 0));
+    const mass = trapezoid(p, g);
+    // The trapezoid rule sees each box with half-weight edges, so compare against its own mass.
+    assert.ok(Math.abs(jsDivergence(g, p, q) - Math.log(2) * mass) < 1e-9);
+    assert.ok(Math.abs(optimalValue(g, p, q)) < 1e-12);
+    assert.equal(klDivergence(g, p, q), Infinity);
+  });
+
+  it("KL between Gaussians matches the closed form; KL(p ‖ p) = 0", () => {
+    // KL(N(μ1, s1²) ‖ N(μ2, s2²)) = log(s2/s1) + (s1² + (μ1 − μ2)²)/(2 s2²) − 1/2
+    const [m1, s1, m2, s2] = [0.5, 1.2, -1, 2];
+    const closed = Math.log(s2 / s1) + (s1 ** 2 + (m1 - m2) ** 2) / (2 * s2 ** 2) - 0.5; // ≈ 0.582
+    const numeric = klDivergence(xs, gaussianDensity(xs, m1, s1), gaussianDensity(xs, m2, s2));
+    assert.ok(Math.abs(numeric - closed) < 1e-6, `${numeric} vs ${closed}`);
+    assert.equal(klDivergence(xs, pData, pData), 0);
+  });
+
+  it("rejects arrays that do not match the grid and D outside [0, 1]", () => {
+    assert.throws(() => jsDivergence(xs, pData, new Float64Array(3)), /grid's length 6001, got 3/);
+    assert.throws(() => valueFunction(xs, pData, pData, xs.map(() => 1.5)), /probability in \[0, 1\]/);
+    assert.throws(() => gaussianDensity(xs, 0, 0), /std must be > 0/);
+  });
+
+  it("generator cost curves match the formulas and finite differences", () => {
+    const c = generatorCostCurves([0.2, 0.5, 0.8]);
+    // At D = 1/2: log(1/2) = −0.693147, −log(1/2) = 0.693147, −½·1 = −0.5; slopes −2, −2, −2.
+    assert.ok(Math.abs(c.minimax[1] - Math.log(0.5)) < 1e-15);
+    assert.ok(Math.abs(c.nonSaturating[1] + Math.log(0.5)) < 1e-15);
+    assert.equal(c.maximumLikelihood[1], -0.5);
+    assert.deepEqual([c.minimaxGradient[1], c.nonSaturatingGradient[1], c.maximumLikelihoodGradient[1]], [-2, -2, -2]);
+    const h = 1e-6;
+    for (const d of [0.2, 0.8]) {
+      const plus = generatorCostCurves([d + h]), minus = generatorCostCurves([d - h]), at = generatorCostCurves([d]);
+      for (const key of ["minimax", "nonSaturating", "maximumLikelihood"] as const) {
+        const fd = (plus[key][0] - minus[key][0]) / (2 * h);
+        const analytic = at[`${key}Gradient` as const][0];
+        assert.ok(Math.abs(fd - analytic) < 1e-6 * (1 + Math.abs(analytic)), `${key} at ${d}: ${fd} vs ${analytic}`);
+      }
+    }
+    assert.throws(() => generatorCostCurves([0]), /\(0, 1\)/);
+  });
+});
