@@ -10,7 +10,7 @@
  */
 import * as tf from "@tensorflow/tfjs";
 import { installSecondOrderGradients } from "./gradients";
-import { installWasmKernels } from "./wasm-kernels";
+import { installCpuKernelFixes, installWasmKernels } from "./wasm-kernels";
 
 /** What `TSGAN_BACKEND` accepts, fastest first. */
 export const BACKEND_CHOICES = ["node-gpu", "node", "wasm", "cpu"] as const;
@@ -83,6 +83,7 @@ async function activate(c: Candidate): Promise<string | null> {
   const loadError = loadPackage(c);
   if (loadError) return loadError;
   if (c.choice === "wasm") installWasmKernels();
+  if (c.choice === "cpu") installCpuKernelFixes();
   let ok = false;
   try {
     ok = await tf.setBackend(c.tfName);

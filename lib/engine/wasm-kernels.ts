@@ -1,2 +1,79 @@
-/** Kernels the wasm backend lacks or runs slowly (filled in by the engine work). */
-export function installWasmKernels(): void {}
+/**
+ * Makes the wasm backend complete and fast for training.
+ *
+ * - `BatchMatMul`, `_FusedMatMul`: replaced by wrappers that transpose operands explicitly instead of
+ *   passing transpose flags to the slow path (see wasm-matmul.ts).
+ * - `Conv2DBackpropFilter` (conv weight gradients) and `UnsortedSegmentSum` (embedding gradient): added;
+ *   tfjs-backend-wasm 4.22 lacks them (see wasm-conv.ts, wasm-segment.ts).
+ * - cpu `ResizeNearestNeighborGrad` (upSampling2d's gradient): corrected, since the cpu backend is both the
+ *   fallback engine and the reference wasm is tested against (see wasm-cpu-fixes.ts).
+ *
+ * Kernels are registered per (kernel name, backend name) in a global registry, so switching backends with
+ * `tf.setBackend` keeps them; the wasm backend object is created once and keeps its kernel setup too.
+ */
+import * as tf from "@tensorflow/tfjs";
+import { WasmKernelFunc } from "./wasm-backend-access";
+import { installCpuKernelFixes } from "./wasm-cpu-fixes";
+import { col2imBackpropInput, conv2DBackpropFilterWasm } from "./wasm-conv";
+import { withExplicitTransposes } from "./wasm-matmul";
+import { unsortedSegmentSumWasm } from "./wasm-segment";
+
+/** Marks kernel functions that tsgan registered, so a second install leaves them alone. */
+const TSGAN_KERNEL = Symbol.for("tsgan.wasmKernel");
+
+function isOurs(kernelName: string): boolean {
+  const config = tf.getKernel(kernelName, "wasm");
+  return config !== undefined && (config.kernelFunc as unknown as Record<symbol, unknown>)[TSGAN_KERNEL] === true;
+}
+
+function mark(f: WasmKernelFunc): tf.KernelFunc {
+  (f as unknown as Record<symbol, unknown>)[TSGAN_KERNEL] = true;
+  return f as unknown as tf.KernelFunc;
+}
+
+/** Replaces a registered wasm kernel by `wrap(original)`, keeping its setup function. */
+function wrapKernel(kernelName: string, wrap: (original: WasmKernelFunc) => WasmKernelFunc): void {
+  if (isOurs(kernelName)) return;
+  const config = tf.getKernel(kernelName, "wasm");
+  if (!config) {
+    throw new Error(`tsgan: the wasm backend has no '${kernelName}' kernel to speed up; is @tensorflow/tfjs-backend-wasm 4.22 loaded?`);
+  }
+  const original = config.kernelFunc as unknown as WasmKernelFunc;
+  tf.unregisterKernel(kernelName, "wasm");
+  tf.registerKernel({ ...config, kernelFunc: mark(wrap(original)) });
+}
+
+/** Registers a kernel wasm lacks; leaves one that is already there (ours, or a future tfjs's own). */
+function addKernel(kernelName: string, kernelFunc: WasmKernelFunc): void {
+  if (tf.getKernel(kernelName, "wasm")) return;
+  tf.registerKernel({ kernelName, backendName: "wasm", kernelFunc: mark(kernelFunc) });
+}
+
+/** The kernels tsgan adds or replaces on wasm, for reports and tests. */
+export const WASM_KERNELS = {
+  replaced: ["BatchMatMul", "_FusedMatMul", "Conv2DBackpropInput"],
+  added: ["Conv2DBackpropFilter", "UnsortedSegmentSum"],
+} as const;
+
+/**
+ * Installs tsgan's wasm kernels. Idempotent; call it after `@tensorflow/tfjs-backend-wasm` is loaded
+ * (before or after `tf.setBackend("wasm")`).
+ */
+export function installWasmKernels(): void {
+  require("@tensorflow/tfjs-backend-wasm"); // registers the stock wasm kernels (no-op when already loaded)
+  wrapKernel("BatchMatMul", withExplicitTransposes);
+  wrapKernel("_FusedMatMul", withExplicitTransposes);
+  // Conv2D/FusedConv2D stay stock: XNNPACK's convolution is as fast as im2col + matmul on the DCGAN
+  // shapes (scratch/wasm/bench-conv.js); im2colConvolution is kept for experiments.
+  wrapKernel("Conv2DBackpropInput", col2imBackpropInput);
+  addKernel("Conv2DBackpropFilter", conv2DBackpropFilterWasm);
+  addKernel("UnsortedSegmentSum", unsortedSegmentSumWasm);
+  installCpuKernelFixes();
+}
+
+/** True when every kernel `installWasmKernels` provides is registered (for tests). */
+export function wasmKernelsInstalled(): boolean {
+  return [...WASM_KERNELS.replaced, ...WASM_KERNELS.added].every((k) => tf.getKernel(k, "wasm") !== undefined && isOurs(k));
+}
+
+export { installCpuKernelFixes } from "./wasm-cpu-fixes";

@@ -1,0 +1,364 @@
+/**
+ * `Conv2DBackpropFilter` for the wasm backend: the weight gradient of every conv2d layer (and of every
+ * conv2dTranspose layer), which tfjs-backend-wasm 4.22 does not have.
+ *
+ * For a convolution y[n,i,j,o] = Σ_{p,q,c} x[n, i·s_h + p − pad_t, j·s_w + q − pad_l, c] · W[p,q,c,o] the
+ * weight gradient is dW[p,q,c,o] = Σ_{n,i,j} x[n, i·s_h + p − pad_t, j·s_w + q − pad_l, c] · dy[n,i,j,o]:
+ * one matrix product once x is unrolled into patches ("im2col", Chellapilla, Puri & Simard 2006,
+ * "High Performance Convolutional Neural Networks for Document Processing").
+ *
+ *   cols  [M, K]   M = N·outH·outW rows (one per output pixel), K = fh·fw·Cin (one per filter tap)
+ *   dWᵀ   [Cout, K] = dyᵀ [Cout, M] · cols [M, K]        (wasm fast matmul, no transpose flags)
+ *   dW    [K, Cout] → reshape [fh, fw, Cin, Cout]
+ *
+ * The unrolling is plain JavaScript copying straight between heap buffers: with dilation 1 and NHWC, the
+ * taps q = 0..fw−1 of one filter row read fw·Cin consecutive floats of x, so each (output pixel, filter row)
+ * is a single `copyWithin`-style block move. The two transposes run in the wasm Transpose kernel.
+ */
+import * as tf from "@tensorflow/tfjs";
+import { TensorInfo, WasmBackend, WasmKernelFunc, floatView, transposeWasm, viewAs, wasmKernelFunc } from "./wasm-backend-access";
+
+interface Conv2DBackpropFilterAttrs {
+  strides: [number, number] | number;
+  pad: "valid" | "same" | number | tf.backend_util.ExplicitPadding;
+  dataFormat: "NHWC" | "NCHW";
+  dimRoundingMode?: "floor" | "round" | "ceil";
+  filterShape: [number, number, number, number];
+}
+
+/** Geometry of the unrolling, from tfjs's own conv bookkeeping so padding matches every other backend. */
+interface Im2ColPlan {
+  batch: number;
+  inH: number;
+  inW: number;
+  inC: number;
+  outH: number;
+  outW: number;
+  fh: number;
+  fw: number;
+  strideH: number;
+  strideW: number;
+  padTop: number;
+  padLeft: number;
+}
+
+/**
+ * Writes the patches of NHWC `x` into `cols` ([M, K] row-major), zeros where a tap falls in the padding.
+ * Exported for tests of the geometry.
+ */
+export function im2col(x: Float32Array, cols: Float32Array, p: Im2ColPlan): void {
+  const { batch, inH, inW, inC, outH, outW, fh, fw, strideH, strideW, padTop, padLeft } = p;
+  const K = fh * fw * inC;
+  const rowLen = fw * inC; // one filter row of taps
+  const xRow = inW * inC;
+  const xImage = inH * xRow;
+  let dst = 0;
+  for (let n = 0; n < batch; n++) {
+    const xBase = n * xImage;
+    for (let i = 0; i < outH; i++) {
+      const top = i * strideH - padTop;
+      for (let j = 0; j < outW; j++) {
+        const left = j * strideW - padLeft;
+        // taps q in [q0, q1) land inside the image horizontally
+        const q0 = left < 0 ? -left : 0;
+        const q1 = Math.min(fw, inW - left);
+        for (let r = 0; r < fh; r++) {
+          const ih = top + r;
+          const rowDst = dst + r * rowLen;
+          if (ih < 0 || ih >= inH || q1 <= q0) {
+            cols.fill(0, rowDst, rowDst + rowLen);
+            continue;
+          }
+          if (q0 > 0) cols.fill(0, rowDst, rowDst + q0 * inC);
+          const src = xBase + ih * xRow + (left + q0) * inC;
+          const len = (q1 - q0) * inC;
+          if (len <= 16) {
+            for (let t = 0; t < len; t++) cols[rowDst + q0 * inC + t] = x[src + t];
+          } else {
+            cols.set(x.subarray(src, src + len), rowDst + q0 * inC);
+          }
+          if (q1 < fw) cols.fill(0, rowDst + q1 * inC, rowDst + rowLen);
+        }
+        dst += K;
+      }
+    }
+  }
+}
+
+function conv2DBackpropFilterNHWC(backend: WasmBackend, x: TensorInfo, dy: TensorInfo, attrs: Conv2DBackpropFilterAttrs): TensorInfo {
+  const info = tf.backend_util.computeConv2DInfo(
+    x.shape as [number, number, number, number],
+    attrs.filterShape,
+    attrs.strides,
+    1,
+    attrs.pad,
+    attrs.dimRoundingMode,
+    false,
+    "channelsLast",
+  );
+  const plan: Im2ColPlan = {
+    batch: info.batchSize,
+    inH: info.inHeight,
+    inW: info.inWidth,
+    inC: info.inChannels,
+    outH: info.outHeight,
+    outW: info.outWidth,
+    fh: info.filterHeight,
+    fw: info.filterWidth,
+    strideH: info.strideHeight,
+    strideW: info.strideWidth,
+    padTop: info.padInfo.top,
+    padLeft: info.padInfo.left,
+  };
+  const M = plan.batch * plan.outH * plan.outW;
+  const K = plan.fh * plan.fw * plan.inC;
+  const outC = info.outChannels;
+  if (dy.shape.join() !== [plan.batch, plan.outH, plan.outW, outC].join()) {
+    throw new Error(
+      `tsgan wasm Conv2DBackpropFilter: dy has shape [${dy.shape}] but x [${x.shape}] with filter ` +
+        `[${attrs.filterShape}], strides ${attrs.strides} and pad ${JSON.stringify(attrs.pad)} give ` +
+        `[${[plan.batch, plan.outH, plan.outW, outC]}].`,
+    );
+  }
+  // dW [K, Cout] = colsᵀ [K, M] · dy [M, Cout]. XNNPACK repacks its right operand on every call, so the
+  // small dy goes right and the patch matrix, transposed by the wasm Transpose kernel, goes left. Batches
+  // are cut into chunks (partial sums added) to bound the temporary heap.
+  void M;
+  const matMul = wasmKernelFunc("BatchMatMul");
+  const chunk = imagesPerChunk(plan);
+  const xImage = plan.inH * plan.inW * plan.inC;
+  const dyImage = plan.outH * plan.outW * outC;
+  let total: TensorInfo | null = null;
+  for (let n0 = 0; n0 < plan.batch; n0 += chunk) {
+    const n1 = Math.min(plan.batch, n0 + chunk);
+    const sub = { ...plan, batch: n1 - n0 };
+    const Mc = sub.batch * plan.outH * plan.outW;
+    const cols = backend.makeOutput([Mc, K], "float32");
+    let colsT: TensorInfo | null = null;
+    let dyChunk: TensorInfo | null = null;
+    try {
+      im2col(floatView(backend, x).subarray(n0 * xImage, n1 * xImage), floatView(backend, cols), sub);
+      colsT = transposeWasm(backend, cols, [1, 0]);
+      dyChunk = n0 === 0 && n1 === plan.batch ? viewAs(dy, [1, Mc, outC]) : backend.makeOutput([1, Mc, outC], "float32");
+      if (dyChunk.dataId !== dy.dataId) {
+        floatView(backend, dyChunk).set(floatView(backend, viewAs(dy, [plan.batch * dyImage])).subarray(n0 * dyImage, n1 * dyImage));
+      }
+      const part = matMul({
+        inputs: { a: viewAs(colsT, [1, K, Mc]), b: dyChunk },
+        backend,
+        attrs: { transposeA: false, transposeB: false },
+      }) as TensorInfo;
+      if (total === null) {
+        total = part;
+      } else {
+        const acc = floatView(backend, viewAs(total, [K * outC]));
+        const add = floatView(backend, viewAs(part, [K * outC]));
+        for (let i = 0; i < acc.length; i++) acc[i] += add[i];
+        backend.disposeData(part.dataId);
+      }
+    } finally {
+      backend.disposeData(cols.dataId);
+      if (colsT) backend.disposeData(colsT.dataId);
+      if (dyChunk && dyChunk.dataId !== dy.dataId) backend.disposeData(dyChunk.dataId);
+    }
+  }
+  return viewAs(total!, attrs.filterShape.slice());
+}
+
+/** The kernel function: NHWC directly; NCHW by transposing x and dy to NHWC first. */
+export const conv2DBackpropFilterWasm: WasmKernelFunc = ({ inputs, backend, attrs }) => {
+  const a = attrs as unknown as Conv2DBackpropFilterAttrs;
+  const { x, dy } = inputs;
+  if (x.dtype !== "float32" || dy.dtype !== "float32") {
+    throw new Error(`tsgan wasm Conv2DBackpropFilter: needs float32 x and dy, got ${x.dtype} and ${dy.dtype}.`);
+  }
+  if (x.shape.length !== 4 || dy.shape.length !== 4) {
+    throw new Error(`tsgan wasm Conv2DBackpropFilter: needs rank-4 x and dy, got [${x.shape}] and [${dy.shape}].`);
+  }
+  if (a.dataFormat !== "NCHW") return conv2DBackpropFilterNHWC(backend, x, dy, a);
+  const xNHWC = transposeWasm(backend, x, [0, 2, 3, 1]);
+  const dyNHWC = transposeWasm(backend, dy, [0, 2, 3, 1]);
+  try {
+    return conv2DBackpropFilterNHWC(backend, xNHWC, dyNHWC, { ...a, dataFormat: "NHWC" });
+  } finally {
+    backend.disposeData(xNHWC.dataId);
+    backend.disposeData(dyNHWC.dataId);
+  }
+};
+
+/**
+ * The adjoint of `im2col`: adds every patch row of `cols` ([M, K]) back into the NHWC image `dx` (which
+ * must start zeroed). This is the input gradient of a convolution once cols = dy·Wᵀ.
+ */
+export function col2imAdd(cols: Float32Array, dx: Float32Array, p: Im2ColPlan): void {
+  const { batch, inH, inW, inC, outH, outW, fh, fw, strideH, strideW, padTop, padLeft } = p;
+  const K = fh * fw * inC;
+  const rowLen = fw * inC;
+  const xRow = inW * inC;
+  const xImage = inH * xRow;
+  let src = 0;
+  for (let n = 0; n < batch; n++) {
+    const xBase = n * xImage;
+    for (let i = 0; i < outH; i++) {
+      const top = i * strideH - padTop;
+      for (let j = 0; j < outW; j++) {
+        const left = j * strideW - padLeft;
+        const q0 = left < 0 ? -left : 0;
+        const q1 = Math.min(fw, inW - left);
+        for (let r = 0; r < fh; r++) {
+          const ih = top + r;
+          if (ih < 0 || ih >= inH || q1 <= q0) continue;
+          const from = src + r * rowLen + q0 * inC;
+          const to = xBase + ih * xRow + (left + q0) * inC;
+          const len = (q1 - q0) * inC;
+          for (let t = 0; t < len; t++) dx[to + t] += cols[from + t];
+        }
+        src += K;
+      }
+    }
+  }
+}
+
+/** Largest patch matrix built at once (floats): bounds the temporary heap to 64 MB on big batches. */
+let MAX_COLS_FLOATS = 16 * 1024 * 1024;
+
+/** Sets the patch-matrix size limit (floats) and returns the previous one; tests use it to force chunking. */
+export function setIm2colChunkLimit(floats: number): number {
+  if (!(floats >= 1)) throw new Error(`tsgan: the im2col chunk limit must be at least 1 float, got ${floats}.`);
+  const previous = MAX_COLS_FLOATS;
+  MAX_COLS_FLOATS = floats;
+  return previous;
+}
+
+/** Plan for NHWC x and filter [fh, fw, Cin, Cout], or null when dilations ≠ 1 (left to the stock kernel). */
+function planFor(
+  xShape: number[],
+  filterShape: number[],
+  strides: unknown,
+  pad: unknown,
+  dilations: unknown,
+  dimRoundingMode: unknown,
+): { plan: Im2ColPlan; outC: number } | null {
+  const info = tf.backend_util.computeConv2DInfo(
+    xShape as [number, number, number, number],
+    filterShape as [number, number, number, number],
+    strides as [number, number],
+    (dilations ?? 1) as [number, number],
+    pad as "same",
+    dimRoundingMode as "floor" | undefined,
+    false,
+    "channelsLast",
+  );
+  if (info.dilationHeight !== 1 || info.dilationWidth !== 1) return null;
+  return {
+    outC: info.outChannels,
+    plan: {
+      batch: info.batchSize, inH: info.inHeight, inW: info.inWidth, inC: info.inChannels,
+      outH: info.outHeight, outW: info.outWidth, fh: info.filterHeight, fw: info.filterWidth,
+      strideH: info.strideHeight, strideW: info.strideWidth, padTop: info.padInfo.top, padLeft: info.padInfo.left,
+    },
+  };
+}
+
+/** Images per chunk so that one chunk's patch matrix stays under MAX_COLS_FLOATS. */
+function imagesPerChunk(p: Im2ColPlan): number {
+  const perImage = p.outH * p.outW * p.fh * p.fw * p.inC;
+  return Math.max(1, Math.min(p.batch, Math.floor(MAX_COLS_FLOATS / Math.max(1, perImage))));
+}
+
+/**
+ * Forward convolution (`Conv2D`, and `FusedConv2D` with a rank-1 bias and no PReLU) as im2col + the fast
+ * matmul: y [M, Cout] = cols [M, K] · W [K, Cout], already in NHWC order. The stock wasm convolution runs
+ * well below the matmul's speed on the DCGAN's shapes (measured in scratch/wasm/bench-conv.js).
+ * Bias and activation go to `_FusedMatMul`, which applies them per output channel, as the conv would.
+ */
+export function im2colConvolution(original: WasmKernelFunc, fused: boolean): WasmKernelFunc {
+  return (args) => {
+    const { inputs, backend, attrs } = args;
+    const { x, filter } = inputs;
+    const bias = inputs.bias as TensorInfo | undefined;
+    if (
+      attrs.dataFormat === "NCHW" || x.dtype !== "float32" || x.shape.length !== 4 ||
+      (bias != null && bias.shape.length !== 1) || inputs.preluActivationWeights != null
+    ) {
+      return original(args);
+    }
+    const geometry = planFor(x.shape, filter.shape, attrs.strides, attrs.pad, attrs.dilations, attrs.dimRoundingMode);
+    if (!geometry) return original(args);
+    const { plan, outC } = geometry;
+    const K = plan.fh * plan.fw * plan.inC;
+    const outShape = [plan.batch, plan.outH, plan.outW, outC];
+    const matMul = wasmKernelFunc(fused ? "_FusedMatMul" : "BatchMatMul");
+    const chunk = imagesPerChunk(plan);
+    const xImage = plan.inH * plan.inW * plan.inC;
+    const yImage = plan.outH * plan.outW * outC;
+    const product = (n0: number, n1: number): TensorInfo => {
+      const sub = { ...plan, batch: n1 - n0 };
+      const Mc = sub.batch * plan.outH * plan.outW;
+      const cols = backend.makeOutput([1, Mc, K], "float32");
+      try {
+        im2col(floatView(backend, x).subarray(n0 * xImage, n1 * xImage), floatView(backend, cols), sub);
+        return matMul({
+          inputs: fused ? { a: cols, b: viewAs(filter, [1, K, outC]), bias: bias as TensorInfo } : { a: cols, b: viewAs(filter, [1, K, outC]) },
+          backend,
+          attrs: fused
+            ? { transposeA: false, transposeB: false, activation: attrs.activation ?? "linear", leakyreluAlpha: attrs.leakyreluAlpha }
+            : { transposeA: false, transposeB: false },
+        }) as TensorInfo;
+      } finally {
+        backend.disposeData(cols.dataId);
+      }
+    };
+    if (chunk >= plan.batch) return viewAs(product(0, plan.batch), outShape);
+    const out = backend.makeOutput(outShape, "float32");
+    for (let n0 = 0; n0 < plan.batch; n0 += chunk) {
+      const n1 = Math.min(plan.batch, n0 + chunk);
+      const part = product(n0, n1);
+      floatView(backend, out).set(floatView(backend, viewAs(part, [(n1 - n0) * yImage])), n0 * yImage);
+      backend.disposeData(part.dataId);
+    }
+    return out;
+  };
+}
+
+/**
+ * `Conv2DBackpropInput` (the input gradient of conv2d, and the forward pass of conv2dTranspose) as the fast
+ * matmul + col2im: cols [M, K] = dy [M, Cout] · Wᵀ, then each patch row is added back where it was read.
+ */
+export function col2imBackpropInput(original: WasmKernelFunc): WasmKernelFunc {
+  return (args) => {
+    const { inputs, backend, attrs } = args;
+    const { dy, filter } = inputs;
+    const inputShape = attrs.inputShape as number[];
+    if (attrs.dataFormat === "NCHW" || dy.dtype !== "float32" || inputShape.length !== 4) return original(args);
+    const geometry = planFor(inputShape, filter.shape, attrs.strides, attrs.pad, 1, attrs.dimRoundingMode);
+    if (!geometry) return original(args);
+    const { plan, outC } = geometry;
+    const K = plan.fh * plan.fw * plan.inC;
+    const matMul = wasmKernelFunc("BatchMatMul");
+    const chunk = imagesPerChunk(plan);
+    const xImage = plan.inH * plan.inW * plan.inC;
+    const dyImage = plan.outH * plan.outW * outC;
+    const dx = backend.makeOutput(inputShape.slice(), "float32");
+    floatView(backend, dx).fill(0);
+    for (let n0 = 0; n0 < plan.batch; n0 += chunk) {
+      const n1 = Math.min(plan.batch, n0 + chunk);
+      const sub = { ...plan, batch: n1 - n0 };
+      const Mc = sub.batch * plan.outH * plan.outW;
+      // dy rows of this chunk, viewed in place: a slice of the heap buffer needs a copy for the kernel
+      const dyChunk = chunk >= plan.batch ? viewAs(dy, [1, Mc, outC]) : backend.makeOutput([1, Mc, outC], "float32");
+      if (dyChunk.dataId !== dy.dataId) {
+        floatView(backend, dyChunk).set(floatView(backend, viewAs(dy, [plan.batch * dyImage])).subarray(n0 * dyImage, n1 * dyImage));
+      }
+      const cols = matMul({
+        inputs: { a: dyChunk, b: viewAs(filter, [1, K, outC]) },
+        backend,
+        attrs: { transposeA: false, transposeB: true },
+      }) as TensorInfo;
+      col2imAdd(floatView(backend, cols), floatView(backend, dx).subarray(n0 * xImage, n1 * xImage), sub);
+      backend.disposeData(cols.dataId);
+      if (dyChunk.dataId !== dy.dataId) backend.disposeData(dyChunk.dataId);
+    }
+    return dx;
+  };
+}
