@@ -1,0 +1,327 @@
+/**
+ * `npm run bench`: training steps per second of the book chapter's GANs on the active tsgan backend, side by
+ * side with the same networks, batch, optimisers and step in PyTorch (bench/torch_gan.py) when a Python
+ * with torch is found.
+ *
+ *   npm run bench -- --models vanilla,dcgan --seconds 20 [--batch 64] [--no-torch] [--python PATH]
+ *                    [--torch-threads N] [--out out/bench.json]
+ *
+ * A step is one discriminator update and one generator update (bench/gan-step.ts). Real images are random
+ * tensors uniform in [-1, 1] of MNIST's shape (28×28×1), not MNIST itself: speed does not depend on the
+ * pixel values, and the benchmark then needs no data files. Warm-up steps (kernel compilation, optimiser
+ * slot creation) are excluded; then steps run for the given number of seconds. Leaked tensors per step =
+ * growth of tf.memory().numTensors over the timed steps divided by their number; it must be 0.
+ */
+import { spawnSync } from "child_process";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import * as tf from "@tensorflow/tfjs";
+import { ready } from "../lib/engine/backend";
+import { seed } from "../lib/engine/seed";
+import { buildVanillaDiscriminator, buildVanillaGenerator } from "../lib/models/vanilla-gan";
+import { buildDcganDiscriminator, buildDcganGenerator } from "../lib/models/dcgan";
+import { makeGanStep } from "./gan-step";
+
+const IMAGE_SHAPE: [number, number, number] = [28, 28, 1];
+const LATENT_DIM = 100;
+/** Distinct real batches cycled through, so no step reuses the previous one's input tensor. */
+const REAL_POOL = 8;
+
+interface BenchModel {
+  describe: string;
+  build(): { generator: tf.LayersModel; discriminator: tf.LayersModel };
+}
+
+const MODELS: Record<string, BenchModel> = {
+  vanilla: {
+    describe: "chapter's MLP GAN",
+    build: () => ({
+      generator: buildVanillaGenerator({ latentDim: LATENT_DIM, imageShape: IMAGE_SHAPE }),
+      discriminator: buildVanillaDiscriminator({ imageShape: IMAGE_SHAPE }),
+    }),
+  },
+  dcgan: {
+    describe: "chapter's DCGAN (UpSampling2D + Conv)",
+    build: () => ({
+      generator: buildDcganGenerator({ latentDim: LATENT_DIM, imageShape: IMAGE_SHAPE }),
+      discriminator: buildDcganDiscriminator({ imageShape: IMAGE_SHAPE }),
+    }),
+  },
+  "dcgan-transposed": {
+    describe: "DCGAN with the paper's Conv2DTranspose generator",
+    build: () => ({
+      generator: buildDcganGenerator({ latentDim: LATENT_DIM, imageShape: IMAGE_SHAPE, upsampling: "transposed" }),
+      discriminator: buildDcganDiscriminator({ imageShape: IMAGE_SHAPE }),
+    }),
+  },
+};
+
+interface Options {
+  models: string[];
+  seconds: number;
+  batch: number;
+  torch: boolean;
+  python: string | null;
+  torchThreads: number | null;
+  out: string;
+}
+
+function parseArgs(argv: string[]): Options {
+  const o: Options = { models: ["vanilla", "dcgan"], seconds: 20, batch: 64, torch: true, python: null, torchThreads: null, out: "out/bench.json" };
+  const value = (i: number, flag: string): string => {
+    if (i >= argv.length) throw new Error(`bench: ${flag} needs a value.`);
+    return argv[i];
+  };
+  const positive = (s: string, flag: string, integer: boolean): number => {
+    const n = Number(s);
+    if (!Number.isFinite(n) || n <= 0 || (integer && !Number.isInteger(n))) {
+      throw new Error(`bench: ${flag} must be a positive ${integer ? "integer" : "number"}, got ${JSON.stringify(s)}.`);
+    }
+    return n;
+  };
+  for (let i = 0; i < argv.length; i++) {
+    const [flag, inline] = argv[i].split("=", 2);
+    const next = (): string => (inline !== undefined ? inline : value(++i, flag));
+    switch (flag) {
+      case "--models": o.models = next().split(",").map((s) => s.trim()).filter(Boolean); break;
+      case "--seconds": o.seconds = positive(next(), flag, false); break;
+      case "--batch": o.batch = positive(next(), flag, true); break;
+      case "--no-torch": o.torch = false; break;
+      case "--python": o.python = next(); break;
+      case "--torch-threads": o.torchThreads = positive(next(), flag, true); break;
+      case "--out": o.out = next(); break;
+      case "--help": case "-h":
+        console.log("npm run bench -- [--models " + Object.keys(MODELS).join(",") + "] [--seconds 20] [--batch 64] [--no-torch] [--python PATH] [--torch-threads N] [--out out/bench.json]");
+        process.exit(0);
+      default:
+        throw new Error(`bench: unknown option ${argv[i]}. Options: --models, --seconds, --batch, --no-torch, --python, --torch-threads, --out.`);
+    }
+  }
+  const unknown = o.models.filter((m) => !(m in MODELS));
+  if (unknown.length > 0 || o.models.length === 0) {
+    throw new Error(`bench: unknown model(s) ${JSON.stringify(unknown)}; choose from ${Object.keys(MODELS).join(", ")}.`);
+  }
+  return o;
+}
+
+export interface TsganResult {
+  stepsPerSecond: number | null;
+  steps: number;
+  warmupSteps: number;
+  leakedTensorsPerStep: number | null;
+  params: { generator: number; discriminator: number };
+  lastLosses: { d: number; g: number } | null;
+  error: string | null;
+}
+
+function trainableCount(model: tf.LayersModel): number {
+  return model.trainableWeights.reduce((n, w) => n + w.shape.reduce((a: number, b) => a * (b ?? 1), 1), 0);
+}
+
+/** Times one model's training step on the active backend. Never throws: a failure is reported in `error`. */
+function benchTsgan(name: string, opts: Options): TsganResult {
+  seed(1234);
+  const { generator, discriminator } = MODELS[name].build();
+  const result: TsganResult = {
+    stepsPerSecond: null,
+    steps: 0,
+    warmupSteps: 0,
+    leakedTensorsPerStep: null,
+    params: { generator: trainableCount(generator), discriminator: trainableCount(discriminator) },
+    lastLosses: null,
+    error: null,
+  };
+  const step = makeGanStep({ generator, discriminator, latentDim: LATENT_DIM, batchSize: opts.batch });
+  const reals = Array.from({ length: REAL_POOL }, () => tf.randomUniform([opts.batch, ...IMAGE_SHAPE], -1, 1));
+  let i = 0;
+  // Reading the losses back each step makes the timing honest on asynchronous backends (webgl, CUDA) too,
+  // and is what a training loop that logs its losses pays anyway.
+  const runStep = (): { d: number; g: number } => {
+    const { dLoss, gLoss } = step(reals[i++ % REAL_POOL]);
+    const losses = { d: dLoss.dataSync()[0], g: gLoss.dataSync()[0] };
+    dLoss.dispose();
+    gLoss.dispose();
+    return losses;
+  };
+  try {
+    // Warm-up: at least one step (it compiles kernels and creates Adam's slots) and min(3 s, a tenth of the
+    // budget). Timed: the budget, and at least 2 steps, so a very slow model still finishes.
+    const warmupMs = Math.min(3000, opts.seconds * 100);
+    const w0 = performance.now();
+    while (result.warmupSteps < 1 || performance.now() - w0 < warmupMs) {
+      runStep();
+      result.warmupSteps++;
+    }
+    const tensorsBefore = tf.memory().numTensors;
+    const t0 = performance.now();
+    let elapsed = 0;
+    while (result.steps < 2 || elapsed < opts.seconds * 1000) {
+      result.lastLosses = runStep();
+      result.steps++;
+      elapsed = performance.now() - t0;
+    }
+    result.stepsPerSecond = result.steps / (elapsed / 1000);
+    result.leakedTensorsPerStep = (tf.memory().numTensors - tensorsBefore) / result.steps;
+  } catch (err) {
+    result.error = ((err as Error).message || String(err)).split("\n")[0];
+  } finally {
+    step.dispose();
+    reals.forEach((t) => t.dispose());
+    generator.dispose();
+    discriminator.dispose();
+  }
+  return result;
+}
+
+interface TorchReport {
+  python: string;
+  torch: string;
+  threads: number;
+  results: Record<string, { steps_per_s: number | null; steps: number; params: { generator: number; discriminator: number }; error: string | null }>;
+}
+
+/** The first interpreter that can import torch: `python3` on PATH, then Debian's `/usr/bin/python3`. */
+function findTorchPython(explicit: string | null): { python: string | null; tried: string[] } {
+  const candidates = explicit ? [explicit] : ["python3", "/usr/bin/python3"];
+  for (const py of candidates) {
+    const r = spawnSync(py, ["-c", "import torch"], { stdio: "ignore", timeout: 60000 });
+    if (r.status === 0) return { python: py, tried: candidates };
+  }
+  return { python: null, tried: candidates };
+}
+
+function runTorch(python: string, opts: Options): TorchReport | { error: string } {
+  const script = path.resolve(__dirname, "..", "..", "bench", "torch_gan.py");
+  const args = [script, "--models", opts.models.join(","), "--seconds", String(opts.seconds), "--batch", String(opts.batch)];
+  if (opts.torchThreads) args.push("--threads", String(opts.torchThreads));
+    // stderr passes through: PyTorch's per-model progress lines show up as they come.
+  const r = spawnSync(python, args, { encoding: "utf8", stdio: ["ignore", "pipe", "inherit"], timeout: (opts.seconds + 120) * 1000 * opts.models.length });
+  const lastLine = (r.stdout || "").trim().split("\n").pop() || "";
+  if (r.status !== 0) return { error: `${python} ${path.basename(script)} exited with ${r.status ?? r.signal} (its error is printed above)` };
+  try {
+    return { python, ...JSON.parse(lastLine) } as TorchReport;
+  } catch {
+    return { error: `could not parse the PyTorch output: ${lastLine.slice(0, 200)}` };
+  }
+}
+
+function cpuModel(): string {
+  try {
+    const line = fs.readFileSync("/proc/cpuinfo", "utf8").split("\n").find((l) => l.startsWith("model name"));
+    if (line) return line.split(":").slice(1).join(":").trim();
+  } catch {
+    /* not Linux: fall back to Node's view */
+  }
+  return os.cpus()[0]?.model ?? "unknown CPU";
+}
+
+function fmt(x: number | null | undefined, digits = 2): string {
+  return x === null || x === undefined ? "—" : x.toFixed(digits);
+}
+
+function table(rows: string[][]): string {
+  const widths = rows[0].map((_, c) => Math.max(...rows.map((r) => r[c].length)));
+  const line = (r: string[]) => "| " + r.map((cell, c) => cell.padEnd(widths[c])).join(" | ") + " |";
+  return [line(rows[0]), "|" + widths.map((w) => "-".repeat(w + 2)).join("|") + "|", ...rows.slice(1).map(line)].join("\n");
+}
+
+async function main(): Promise<void> {
+  const opts = parseArgs(process.argv.slice(2));
+  const engine = await ready();
+  const backend = engine.choice;
+  const tfjsVersion = tf.version.tfjs;
+  console.log(`bench: models ${opts.models.join(", ")}; batch ${opts.batch}; ~${opts.seconds} s each; real data: random [-1, 1] tensors of MNIST shape`);
+
+  const tsgan: Record<string, TsganResult> = {};
+  for (const name of opts.models) {
+    process.stdout.write(`tsgan ${name} (${MODELS[name].describe}) on ${backend} ... `);
+    tsgan[name] = benchTsgan(name, opts);
+    const r = tsgan[name];
+    console.log(r.error ? `failed: ${r.error}` : `${fmt(r.stepsPerSecond)} steps/s over ${r.steps} steps (${r.warmupSteps} warm-up)`);
+  }
+
+  let torch: TorchReport | null = null;
+  let torchNote = "";
+  if (!opts.torch) {
+    torchNote = "PyTorch skipped (--no-torch)";
+  } else {
+    const found = findTorchPython(opts.python);
+    if (!found.python) {
+      torchNote = `PyTorch was not found (tried ${found.tried.join(", ")}: none can import torch)`;
+    } else {
+      console.log(`PyTorch via ${found.python} ...`);
+      const t = runTorch(found.python, opts);
+      if ("error" in t) torchNote = `PyTorch failed: ${t.error}`;
+      else torch = t;
+    }
+  }
+  if (torchNote) console.log(torchNote);
+
+  const header = ["model", "backend", "tsgan steps/s", "PyTorch steps/s (threads)", "ratio", "leaked tensors/step"];
+  const rows: string[][] = [header];
+  const jsonRows = opts.models.map((name) => {
+    const r = tsgan[name];
+    const t = torch?.results[name];
+    const ratio = r.stepsPerSecond !== null && t?.steps_per_s ? r.stepsPerSecond / t.steps_per_s : null;
+    rows.push([
+      name,
+      backend,
+      r.error ? `error: ${r.error.slice(0, 80)}` : fmt(r.stepsPerSecond),
+      t ? (t.error ? `error: ${t.error.slice(0, 60)}` : `${fmt(t.steps_per_s)} (${torch!.threads})`) : "—",
+      ratio === null ? "—" : `${ratio.toFixed(2)}×`,
+      r.leakedTensorsPerStep === null ? "—" : String(r.leakedTensorsPerStep),
+    ]);
+    return {
+      model: name,
+      backend,
+      tsgan_steps_per_s: r.stepsPerSecond,
+      tsgan_steps: r.steps,
+      tsgan_warmup_steps: r.warmupSteps,
+      tsgan_last_losses: r.lastLosses,
+      tsgan_error: r.error,
+      torch_steps_per_s: t?.steps_per_s ?? null,
+      torch_threads: torch?.threads ?? null,
+      torch_error: t?.error ?? null,
+      ratio,
+      leaked_tensors_per_step: r.leakedTensorsPerStep,
+      trainable_params: { tsgan: r.params, torch: t?.params ?? null },
+    };
+  });
+
+  const machine = {
+    cpu: cpuModel(),
+    cores: os.cpus().length,
+    node: process.version,
+    tfjs: tfjsVersion,
+    torch: torch ? `${torch.torch} via ${torch.python}` : null,
+  };
+  console.log("");
+  console.log(table(rows));
+  console.log(
+    `\nmachine: ${machine.cpu}, ${machine.cores} cores; Node ${machine.node}; TensorFlow.js ${machine.tfjs}` +
+      (torch ? `; PyTorch ${machine.torch}, ${torch.threads} thread(s)` : `; ${torchNote}`),
+  );
+  console.log(`step: batch ${opts.batch}, Adam(2e-4, beta1 0.5), one D update (real + fake, BCE on logits) + one G update (non-saturating)`);
+  console.log("trainable parameters (generator / discriminator):");
+  for (const j of jsonRows) {
+    const p = j.trainable_params;
+    const same = p.torch ? (p.torch.generator === p.tsgan.generator && p.torch.discriminator === p.tsgan.discriminator ? "equal" : "DIFFERENT") : "";
+    console.log(`  ${j.model}: tsgan ${p.tsgan.generator} / ${p.tsgan.discriminator}` + (p.torch ? `; PyTorch ${p.torch.generator} / ${p.torch.discriminator} (${same})` : ""));
+  }
+
+  const outPath = path.resolve(opts.out);
+  fs.mkdirSync(path.dirname(outPath), { recursive: true });
+  const report = { date: new Date().toISOString(), machine, batch: opts.batch, seconds: opts.seconds, torch_note: torchNote || null, rows: jsonRows };
+  fs.writeFileSync(outPath, JSON.stringify(report, null, 2) + "\n");
+  console.log(`\nwrote ${path.relative(process.cwd(), outPath) || outPath}`);
+  if (jsonRows.some((j) => j.leaked_tensors_per_step !== null && j.leaked_tensors_per_step !== 0)) {
+    console.log("bench: a training step leaks tensors (must be 0).");
+    process.exitCode = 1;
+  }
+}
+
+main().catch((err) => {
+  console.error((err as Error).message || err);
+  process.exit(1);
+});

@@ -1,0 +1,167 @@
+"""PyTorch side of `npm run bench`: the book chapter's GANs with the same layers, batch, optimisers and
+training step as tsgan's benchmark (bench/gan-step.ts, lib/models/vanilla-gan.ts, lib/models/dcgan.ts).
+
+    python3 bench/torch_gan.py --models vanilla,dcgan --seconds 20 --batch 64 [--threads N]
+
+Prints progress on stderr and, as the last line on stdout, one JSON object:
+    {"torch": version, "threads": n, "results": {model: {"steps_per_s", "steps", "params", "error"}}}
+
+Matching choices (Keras/tfjs conventions translated to PyTorch):
+- BatchNormalization(momentum=0.8) keeps 80 % of the old moving average: PyTorch momentum=0.2; Keras's
+  epsilon 1e-3 (PyTorch's default is 1e-5).
+- Keras "same" padding for 3x3 kernels is padding=1 (same output sizes; stride 2 pads one side in Keras,
+  both here, which costs the same). Conv2DTranspose(5, stride 2, "same") is padding=2, output_padding=1.
+- Adam(2e-4, betas (0.5, 0.999), eps 1e-7 as tfjs).
+- Layout is PyTorch's NCHW; tfjs uses NHWC. Parameter counts are identical.
+- In the G update D's parameters are frozen (requires_grad False) so D's weight gradients are not computed:
+  tfjs's tf.variableGrads only differentiates G's variables, and the two must do the same work.
+- Real images: random uniform [-1, 1] tensors of MNIST shape, a pool of 8 batches, as the tsgan side.
+"""
+import argparse
+import json
+import sys
+import time
+
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+LATENT_DIM = 100
+BN = dict(eps=1e-3, momentum=0.2)
+REAL_POOL = 8
+
+
+def vanilla_generator():
+    layers = []
+    fan_in = LATENT_DIM
+    for units in (256, 512, 1024):
+        layers += [nn.Linear(fan_in, units), nn.LeakyReLU(0.2), nn.BatchNorm1d(units, **BN)]
+        fan_in = units
+    layers += [nn.Linear(1024, 28 * 28), nn.Tanh(), nn.Unflatten(1, (1, 28, 28))]
+    return nn.Sequential(*layers)
+
+
+def vanilla_discriminator():
+    return nn.Sequential(
+        nn.Flatten(),
+        nn.Linear(28 * 28, 512), nn.LeakyReLU(0.2),
+        nn.Linear(512, 256), nn.LeakyReLU(0.2),
+        nn.Linear(256, 1),
+    )
+
+
+def dcgan_generator(transposed=False):
+    layers = [nn.Linear(LATENT_DIM, 128 * 7 * 7), nn.ReLU(), nn.Unflatten(1, (128, 7, 7))]
+    channels = 128
+    for filters in (128, 64):
+        if transposed:
+            layers.append(nn.ConvTranspose2d(channels, filters, 5, stride=2, padding=2, output_padding=1))
+        else:
+            layers += [nn.Upsample(scale_factor=2, mode="nearest"), nn.Conv2d(channels, filters, 3, padding=1)]
+        layers += [nn.BatchNorm2d(filters, **BN), nn.ReLU()]
+        channels = filters
+    layers += [nn.Conv2d(64, 1, 3, padding=1), nn.Tanh()]
+    return nn.Sequential(*layers)
+
+
+def dcgan_discriminator():
+    return nn.Sequential(
+        nn.Conv2d(1, 32, 3, stride=2, padding=1), nn.LeakyReLU(0.2), nn.Dropout(0.25),  # 28 -> 14
+        nn.Conv2d(32, 64, 3, stride=2, padding=1),  # 14 -> 7
+        nn.ZeroPad2d((0, 1, 0, 1)),  # 7 -> 8, bottom and right as Keras's ZeroPadding2D(((0, 1), (0, 1)))
+        nn.BatchNorm2d(64, **BN), nn.LeakyReLU(0.2), nn.Dropout(0.25),
+        nn.Conv2d(64, 128, 3, stride=2, padding=1), nn.BatchNorm2d(128, **BN), nn.LeakyReLU(0.2), nn.Dropout(0.25),  # 8 -> 4
+        nn.Conv2d(128, 256, 3, stride=1, padding=1), nn.BatchNorm2d(256, **BN), nn.LeakyReLU(0.2), nn.Dropout(0.25),
+        nn.Flatten(),
+        nn.Linear(4 * 4 * 256, 1),
+    )
+
+
+MODELS = {
+    "vanilla": lambda: (vanilla_generator(), vanilla_discriminator()),
+    "dcgan": lambda: (dcgan_generator(), dcgan_discriminator()),
+    "dcgan-transposed": lambda: (dcgan_generator(transposed=True), dcgan_discriminator()),
+}
+
+
+def count(model):
+    return sum(p.numel() for p in model.parameters() if p.requires_grad)
+
+
+def make_step(G, D, batch):
+    adam = dict(lr=2e-4, betas=(0.5, 0.999), eps=1e-7)
+    d_opt = torch.optim.Adam(D.parameters(), **adam)
+    g_opt = torch.optim.Adam(G.parameters(), **adam)
+    ones = torch.ones(batch, 1)
+    zeros = torch.zeros(batch, 1)
+    d_params = list(D.parameters())
+
+    def step(real):
+        # D update: real -> 1, fake -> 0; the fake batch is not differentiated.
+        with torch.no_grad():
+            fake = G(torch.randn(batch, LATENT_DIM))
+        d_opt.zero_grad(set_to_none=True)
+        d_loss = F.binary_cross_entropy_with_logits(D(real), ones) + F.binary_cross_entropy_with_logits(D(fake), zeros)
+        d_loss.backward()
+        d_opt.step()
+        # G update, non-saturating: fake -> 1 through D, only G's parameters get gradients.
+        for p in d_params:
+            p.requires_grad_(False)
+        g_opt.zero_grad(set_to_none=True)
+        g_loss = F.binary_cross_entropy_with_logits(D(G(torch.randn(batch, LATENT_DIM))), ones)
+        g_loss.backward()
+        g_opt.step()
+        for p in d_params:
+            p.requires_grad_(True)
+        return d_loss.item(), g_loss.item()
+
+    return step
+
+
+def bench(name, seconds, batch):
+    torch.manual_seed(1234)
+    G, D = MODELS[name]()
+    G.train()
+    D.train()
+    params = {"generator": count(G), "discriminator": count(D)}
+    step = make_step(G, D, batch)
+    reals = [torch.rand(batch, 1, 28, 28) * 2 - 1 for _ in range(REAL_POOL)]
+    warmup_s = min(3.0, seconds * 0.1)
+    i = 0
+    t0 = time.perf_counter()
+    warm = 0
+    while warm < 1 or time.perf_counter() - t0 < warmup_s:
+        step(reals[i % REAL_POOL]); i += 1; warm += 1
+    steps = 0
+    t0 = time.perf_counter()
+    elapsed = 0.0
+    while steps < 2 or elapsed < seconds:
+        step(reals[i % REAL_POOL]); i += 1; steps += 1
+        elapsed = time.perf_counter() - t0
+    return {"steps_per_s": steps / elapsed, "steps": steps, "params": params, "error": None}
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--models", default="vanilla,dcgan")
+    ap.add_argument("--seconds", type=float, default=20.0)
+    ap.add_argument("--batch", type=int, default=64)
+    ap.add_argument("--threads", type=int, default=None, help="torch.set_num_threads (default: torch's own choice)")
+    args = ap.parse_args()
+    if args.threads:
+        torch.set_num_threads(args.threads)
+    results = {}
+    for name in args.models.split(","):
+        if name not in MODELS:
+            results[name] = {"steps_per_s": None, "steps": 0, "params": None, "error": f"unknown model {name}"}
+            continue
+        try:
+            results[name] = bench(name, args.seconds, args.batch)
+        except Exception as e:  # report, do not hide the other models' figures
+            results[name] = {"steps_per_s": None, "steps": 0, "params": None, "error": f"{type(e).__name__}: {e}"}
+        print(f"torch {name}: {results[name]}", file=sys.stderr)
+    print(json.dumps({"torch": torch.__version__, "threads": torch.get_num_threads(), "results": results}))
+
+
+if __name__ == "__main__":
+    main()
