@@ -1,3 +1,5 @@
 export * from "./mlp";
 export * from "./vanilla-gan";
 export * from "./dcgan";
+export * from "./cgan";
+export * from "./acgan";

@@ -1,1 +1,135 @@
-export {};
+/**
+ * Small multilayer perceptrons for the toy problems of chapters 1–4 (a 1-D Gaussian, the two-city
+ * temperatures, the ring and grid of Gaussians).
+ *
+ * Goodfellow et al. (2014) trained MLP generators and discriminators; PacGAN (Lin et al. 2018) and VEEGAN
+ * (Srivastava et al. 2017) use MLPs of a few hundred units for the 2-D mixtures. The discriminator ends in a
+ * single linear unit: it outputs a LOGIT, and the losses in `lib/losses` apply the sigmoid themselves in a
+ * numerically stable way.
+ */
+import * as tf from "@tensorflow/tfjs";
+
+/** Hidden-layer nonlinearities the builders accept. */
+export type MlpActivation = "relu" | "leakyRelu" | "tanh" | "elu" | "sigmoid" | "linear";
+
+export interface MlpOptions {
+  /** Features per input example (latent size for a generator, data size for a discriminator). */
+  inputSize: number;
+  /** Units of the output layer. */
+  outputSize: number;
+  /** Units of each hidden layer, in order. Default [32, 32]. */
+  hiddenSizes?: number[];
+  /** Nonlinearity after each hidden layer. Default "leakyRelu". */
+  activation?: MlpActivation;
+  /** Negative slope when activation is "leakyRelu". Default 0.2 (Radford et al. 2016). */
+  leakyAlpha?: number;
+  /** Nonlinearity of the output layer. Default "linear" (a logit, or an unbounded sample). */
+  outputActivation?: "linear" | "tanh" | "sigmoid";
+  /**
+   * Size of a conditioning input (one-hot labels) concatenated to the input, as in the conditional GAN
+   * (Mirza & Osindero 2014). When > 0 the model takes two inputs: [x, condition]. Default 0.
+   */
+  conditionSize?: number;
+  /** Prefix for the layer names. */
+  name?: string;
+}
+
+function assertPositiveInteger(value: number, what: string): void {
+  if (!Number.isInteger(value) || value <= 0) {
+    throw new Error(`mlp: ${what} must be a positive integer, got ${value}.`);
+  }
+}
+
+/** Applies one hidden nonlinearity as a layer (leakyRelu needs its own layer for the slope). */
+function activationLayer(kind: MlpActivation, alpha: number, name: string): tf.layers.Layer {
+  if (kind === "leakyRelu") return tf.layers.leakyReLU({ alpha, name });
+  return tf.layers.activation({ activation: kind, name });
+}
+
+/**
+ * A fully connected network: [Dense → activation] per hidden size, then Dense(outputSize).
+ * Shapes: input [batch, inputSize] (and [batch, conditionSize]) → output [batch, outputSize].
+ */
+export function mlp(options: MlpOptions): tf.LayersModel {
+  const hidden = options.hiddenSizes ?? [32, 32];
+  const activation = options.activation ?? "leakyRelu";
+  const alpha = options.leakyAlpha ?? 0.2;
+  const conditionSize = options.conditionSize ?? 0;
+  const prefix = options.name ?? "mlp";
+  assertPositiveInteger(options.inputSize, "inputSize");
+  assertPositiveInteger(options.outputSize, "outputSize");
+  hidden.forEach((h, i) => assertPositiveInteger(h, `hiddenSizes[${i}]`));
+  if (!Number.isInteger(conditionSize) || conditionSize < 0) {
+    throw new Error(`mlp: conditionSize must be a non-negative integer, got ${conditionSize}.`);
+  }
+
+  const input = tf.input({ shape: [options.inputSize], name: `${prefix}_input` });
+  const inputs: tf.SymbolicTensor[] = [input];
+  let h: tf.SymbolicTensor = input;
+  if (conditionSize > 0) {
+    const condition = tf.input({ shape: [conditionSize], name: `${prefix}_condition` });
+    inputs.push(condition);
+    // Conditioning by concatenation (Mirza & Osindero 2014, section 4.1 uses it for the MLP case).
+    h = tf.layers.concatenate({ name: `${prefix}_concat` }).apply([input, condition]) as tf.SymbolicTensor;
+  }
+  hidden.forEach((units, i) => {
+    h = tf.layers.dense({ units, name: `${prefix}_dense${i + 1}` }).apply(h) as tf.SymbolicTensor;
+    h = activationLayer(activation, alpha, `${prefix}_act${i + 1}`).apply(h) as tf.SymbolicTensor;
+  });
+  const output = tf.layers
+    .dense({ units: options.outputSize, activation: options.outputActivation ?? "linear", name: `${prefix}_out` })
+    .apply(h) as tf.SymbolicTensor;
+  return tf.model({ inputs, outputs: output, name: prefix });
+}
+
+export interface MlpGeneratorOptions {
+  /** Size of the noise vector z. Default 8. */
+  latentSize?: number;
+  /** Size of one generated example: 1 for 1-D data, 2 for the ring/grid. Default 1. */
+  dataSize?: number;
+  hiddenSizes?: number[];
+  activation?: MlpActivation;
+  leakyAlpha?: number;
+  /** Output nonlinearity; "linear" suits unbounded toy data. Default "linear". */
+  outputActivation?: "linear" | "tanh" | "sigmoid";
+  conditionSize?: number;
+  name?: string;
+}
+
+/** An MLP generator G(z) for 1-D or 2-D toy data: [batch, latentSize] → [batch, dataSize]. */
+export function mlpGenerator(options: MlpGeneratorOptions = {}): tf.LayersModel {
+  return mlp({
+    inputSize: options.latentSize ?? 8,
+    outputSize: options.dataSize ?? 1,
+    hiddenSizes: options.hiddenSizes,
+    activation: options.activation,
+    leakyAlpha: options.leakyAlpha,
+    outputActivation: options.outputActivation ?? "linear",
+    conditionSize: options.conditionSize,
+    name: options.name ?? "generator",
+  });
+}
+
+export interface MlpDiscriminatorOptions {
+  /** Size of one example: 1 for 1-D data, 2 for the ring/grid. Default 1. */
+  dataSize?: number;
+  hiddenSizes?: number[];
+  activation?: MlpActivation;
+  leakyAlpha?: number;
+  conditionSize?: number;
+  name?: string;
+}
+
+/** An MLP discriminator D(x) returning one LOGIT per example: [batch, dataSize] → [batch, 1]. */
+export function mlpDiscriminator(options: MlpDiscriminatorOptions = {}): tf.LayersModel {
+  return mlp({
+    inputSize: options.dataSize ?? 1,
+    outputSize: 1,
+    hiddenSizes: options.hiddenSizes,
+    activation: options.activation,
+    leakyAlpha: options.leakyAlpha,
+    outputActivation: "linear",
+    conditionSize: options.conditionSize,
+    name: options.name ?? "discriminator",
+  });
+}
