@@ -1,0 +1,122 @@
+import { strict as assert } from "assert";
+import * as tf from "@tensorflow/tfjs";
+import { seed, nextSeed, restoreMathRandom } from "../../lib/engine/seed";
+import { train, normalLatent, GanObjective, GanSpec, StepLog } from "../../lib/train/loop";
+import { every, progressBar, sampleEvery, formatProgress, TrainCallback } from "../../lib/train/callbacks";
+import { mlpGenerator, mlpDiscriminator } from "../../lib/models/mlp";
+
+const bceObjective: GanObjective = {
+  discriminatorLoss: (real, fake) => tf.add(tf.mean(tf.softplus(tf.neg(real))), tf.mean(tf.softplus(fake))),
+  generatorLoss: (fake) => tf.mean(tf.softplus(tf.neg(fake))),
+};
+
+function toyGan(seedValue: number): GanSpec {
+  seed(seedValue);
+  return {
+    generator: mlpGenerator({ latentSize: 2, dataSize: 1, hiddenSizes: [8] }),
+    discriminator: mlpDiscriminator({ dataSize: 1, hiddenSizes: [8] }),
+    latent: normalLatent(2),
+    objective: bceObjective,
+  };
+}
+
+const data = (n: number) => tf.randomNormal([n, 1], 4, 1, "float32", nextSeed());
+
+function run(steps: number, callbacks: TrainCallback[], extra: Partial<Parameters<typeof train>[0]> = {}) {
+  return train({ data, steps, batchSize: 8, callbacks, ...extra, gan: extra.gan ?? toyGan(1) });
+}
+
+/** A text sink that records what was written. */
+function sink(isTTY: boolean) {
+  const chunks: string[] = [];
+  return { chunks, isTTY, write: (s: string) => { chunks.push(s); return true; } };
+}
+
+describe("train/callbacks", () => {
+  afterEach(() => restoreMathRandom());
+
+  it("calls the hooks in order: begin, each step, epochs, end", async () => {
+    const events: string[] = [];
+    await run(5, [{
+      onTrainBegin: (s) => { events.push(`begin@${s.step}`); },
+      onStepEnd: (log) => { events.push(`step${log.step}`); },
+      onEpochEnd: (epoch, s) => { events.push(`epoch${epoch}@${s.step}`); },
+      onTrainEnd: (s) => { events.push(`end@${s.step}`); },
+    }], { stepsPerEpoch: 2 });
+    assert.deepEqual(events, ["begin@0", "step1", "step2", "epoch1@2", "step3", "step4", "epoch2@4", "step5", "end@5"]);
+  });
+
+  it("every(n, fn) fires on multiples of n, and state.stop() ends the run after that step", async () => {
+    const fired: number[] = [];
+    const result = await run(10, [
+      every(3, (log) => { fired.push(log.step); }),
+      every(7, (_log, state) => state.stop()),
+    ]);
+    assert.deepEqual(fired, [3, 6]);
+    assert.equal(result.step, 7);
+    assert.equal(result.stopped, true);
+    assert.equal(result.history.step.length, 7);
+    assert.throws(() => every(0, () => undefined), /positive integer/);
+  });
+
+  it("calls onTrainEnd when training fails, so a progress line is closed", async () => {
+    let ended = false;
+    await assert.rejects(
+      run(3, [{ onTrainEnd: () => { ended = true; } }], { data: (n: number) => tf.fill([n, 1], NaN) }),
+      /step 1: discriminator loss is NaN/,
+    );
+    assert.ok(ended);
+  });
+
+  it("formatProgress prints step, bar, losses and scores", () => {
+    const log: StepLog = {
+      step: 120, discriminatorLoss: 1.23456, generatorLoss: 0.98765, meanDReal: 0.612, meanDFake: 0.4213,
+      discriminatorGradNorm: 1, generatorGradNorm: 1,
+    };
+    assert.equal(
+      formatProgress(log, 500, 10, 35.25),
+      "step 120/500 [##--------]  24% | D 1.2346 G 0.9877 | D(x) 0.6120 D(G(z)) 0.4213 | 35.3 step/s",
+    );
+    assert.match(formatProgress({ ...log, discriminatorLoss: NaN, generatorLoss: 12345 }, 500), /D NaN G 1\.23e\+4/);
+  });
+
+  it("progressBar: ~10 new lines in a notebook, one redrawn line on a terminal", async () => {
+    const notebook = sink(false);
+    await run(20, [progressBar({ stream: notebook })]);
+    assert.equal(notebook.chunks.length, 10);
+    assert.ok(notebook.chunks.every((c) => c.endsWith("\n") && !c.includes("\r")));
+    assert.match(notebook.chunks[0], /^step  2\/20 \[/);
+    assert.match(notebook.chunks[9], /^step 20\/20 \[#{20}\] 100%/);
+
+    const terminal = sink(true);
+    await run(5, [progressBar({ stream: terminal, width: 5 })]);
+    assert.ok(terminal.chunks.length >= 2, "first and last step are drawn");
+    assert.ok(terminal.chunks.slice(0, -1).every((c) => c.startsWith("\rstep ")));
+    assert.match(terminal.chunks[terminal.chunks.length - 2], /^\rstep 5\/5 \[#####\] 100%/);
+    assert.equal(terminal.chunks[terminal.chunks.length - 1], "\n");
+  });
+
+  it("sampleEvery hands over samples of the same fixed noise every n steps and frees them", async () => {
+    const calls: { step: number; values: number[]; shape: number[]; tensor: tf.Tensor }[] = [];
+    const record = (samples: tf.Tensor, step: number) => {
+      calls.push({ step, values: Array.from(samples.dataSync()), shape: samples.shape, tensor: samples });
+    };
+    // With learning rate 0 the generator never changes, so fixed noise must give identical samples.
+    const frozen = { generator: tf.train.sgd(0), discriminator: tf.train.sgd(0) };
+    const gan = toyGan(1);
+    const before = tf.memory().numTensors;
+    await run(6, [sampleEvery(3, record, { count: 5, atStart: true })], { gan, optimizers: frozen });
+    assert.deepEqual(calls.map((c) => c.step), [0, 3, 6]);
+    assert.deepEqual(calls[0].shape, [5, 1]);
+    assert.deepEqual(calls[1].values, calls[0].values);
+    assert.deepEqual(calls[2].values, calls[0].values);
+    assert.ok(calls.every((c) => c.tensor.isDisposed));
+    assert.equal(tf.memory().numTensors, before);
+    // And the generator's map does show up in them: a trained run's samples move.
+    const moving: number[][] = [];
+    await run(6, [sampleEvery(3, (s) => { moving.push(Array.from(s.dataSync())); }, { count: 5 })], {
+      optimizers: { generator: tf.train.adam(0.05), discriminator: tf.train.adam(0.05) },
+    });
+    assert.notDeepEqual(moving[1], moving[0]);
+  });
+});
