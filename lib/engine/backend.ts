@@ -11,6 +11,7 @@
 import * as tf from "@tensorflow/tfjs";
 import { installSecondOrderGradients } from "./gradients";
 import { installCpuKernelFixes, installWasmKernels } from "./wasm-kernels";
+import { installPerfKernels } from "./perf-kernels";
 
 /** What `TSGAN_BACKEND` accepts, fastest first. */
 export const BACKEND_CHOICES = ["node-gpu", "node", "wasm", "cpu"] as const;
@@ -84,6 +85,7 @@ async function activate(c: Candidate): Promise<string | null> {
   if (loadError) return loadError;
   if (c.choice === "wasm") installWasmKernels();
   if (c.choice === "cpu") installCpuKernelFixes();
+  installPerfKernels();
   let ok = false;
   try {
     ok = await tf.setBackend(c.tfName);

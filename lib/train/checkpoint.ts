@@ -207,7 +207,8 @@ function restoreNetwork(net: Network, dir: string, who: string): void {
 /**
  * Adam and Adamax keep β^t in variables multiplied step by step, but `setWeights` recomputes it with `pow`;
  * the two differ in the last float32 bits, enough for a resumed run to drift from an uninterrupted one.
- * So the checkpoint stores them too (as exact float32 values).
+ * So the checkpoint stores them too (as exact float32 values): tf.train.adam keeps them as scalar variables,
+ * tsgan's fused Adam (lib/engine/optimizers.ts) as plain numbers.
  */
 const OPTIMIZER_POWER_FIELDS = ["accBeta1", "accBeta2"] as const;
 
@@ -219,6 +220,7 @@ async function saveOptimizer(optimizer: tf.Optimizer, dir: string): Promise<void
     const fields = optimizer as unknown as Record<string, unknown>;
     for (const f of OPTIMIZER_POWER_FIELDS) {
       if (fields[f] instanceof tf.Tensor) powers[f] = (fields[f] as tf.Tensor).dataSync()[0];
+      else if (typeof fields[f] === "number") powers[f] = fields[f] as number;
     }
     writeWeightsDir(dir, { format: "tsgan-optimizer", className: optimizer.getClassName(), powers }, specs, data);
   } finally {
@@ -249,7 +251,9 @@ async function restoreOptimizer(optimizer: tf.Optimizer, dir: string, who: strin
     const fields = optimizer as unknown as Record<string, unknown>;
     for (const f of OPTIMIZER_POWER_FIELDS) {
       const v = fields[f];
-      if (v instanceof tf.Variable && typeof powers[f] === "number") tf.tidy(() => v.assign(tf.scalar(powers[f])));
+      if (typeof powers[f] !== "number") continue;
+      if (v instanceof tf.Variable) tf.tidy(() => v.assign(tf.scalar(powers[f])));
+      else if (typeof v === "number") fields[f] = powers[f];
     }
   } finally {
     tf.dispose(Object.values(decoded));

@@ -16,6 +16,7 @@
  */
 import * as tf from "@tensorflow/tfjs";
 import { seed as seedEverything, currentSeedValue, nextSeed } from "../engine/seed";
+import { adam } from "../engine/optimizers";
 import type { Batch, BatchSource } from "./batches";
 import type { TrainCallback } from "./callbacks";
 import { saveCheckpoint, restoreCheckpoint } from "./checkpoint";
@@ -200,7 +201,7 @@ export interface TrainOptions {
   batchSize?: number;
   /** k, discriminator updates per generator update (Goodfellow et al. 2014, Algorithm 1; WGAN uses 5). Default 1. */
   discriminatorSteps?: number;
-  /** Default: Adam with learning rate 2e-4 and β1 = 0.5 for each player (Radford et al. 2016). */
+  /** Default: Adam with learning rate 2e-4 and β1 = 0.5 for each player (Radford et al. 2016), fused (engine/optimizers). */
   optimizers?: Partial<GanOptimizers>;
   /** Seed of the run. Default: the value last passed to `seed()`, else a random one (recorded in the result). */
   seed?: number;
@@ -244,7 +245,8 @@ export interface TrainResult {
 
 /** The default optimizer of each player: Adam, lr 2e-4, β1 = 0.5 (Radford et al. 2016, DCGAN). */
 export function defaultGanOptimizer(): tf.Optimizer {
-  return tf.train.adam(2e-4, 0.5);
+  // tsgan's fused Adam: the same float32 arithmetic as tf.train.adam, one kernel per variable instead of ~10.
+  return adam(2e-4, 0.5);
 }
 
 /** A sampler of standard normal noise vectors of `size`, seeded from tsgan's stream. */

@@ -1,0 +1,292 @@
+import { strict as assert } from "assert";
+import * as tf from "@tensorflow/tfjs";
+import { useBackend, engineInfo, BackendChoice } from "../../lib/engine/backend";
+import { simdLoopsFor } from "../../lib/engine/perf-simd";
+import { installPerfKernels, uninstallPerfKernels, perfKernelsInstalled } from "../../lib/engine/perf-kernels";
+import { adam, rmsprop, FusedAdamOptimizer, FusedRMSPropOptimizer, installFusedOptimizerKernels } from "../../lib/engine/optimizers";
+
+/** Sizes that are and are not multiples of the SIMD width (4), including a scalar. */
+const SHAPES = [[3, 5], [7], [16, 9], [], [33, 4]];
+const STEPS = 12;
+/** Stated tolerance: relative to max(|reference|, 1e-3). The paths are designed to agree bit for bit. */
+const TOLERANCE = 1e-5;
+
+let counter = 0;
+function makeVariables(seed: number): tf.Variable[] {
+  return SHAPES.map((s, k) => tf.variable(tf.randomNormal(s, 0, 1, "float32", seed + k), true, `opt_test_${counter++}`));
+}
+
+/** The same random gradients every call, differing by step, including exact zeros and large values. */
+function gradientsFor(step: number): tf.Tensor[] {
+  return SHAPES.map((s, k) =>
+    tf.tidy(() => {
+      const g = tf.randomNormal(s, 0, step % 3 === 0 ? 10 : 0.1, "float32", 1000 * step + k + 1); // seed 0 would mean "unseeded"
+      return k === 0 && step === 2 ? tf.zerosLike(g) : g;
+    }),
+  );
+}
+
+function applyStep(opt: tf.Optimizer, vars: tf.Variable[], grads: tf.Tensor[]): void {
+  const map: tf.NamedTensorMap = {};
+  vars.forEach((v, i) => (map[v.name] = grads[i]));
+  opt.applyGradients(map);
+}
+
+function train(opt: tf.Optimizer, vars: tf.Variable[], from: number, to: number): void {
+  for (let step = from; step < to; step++) {
+    const grads = gradientsFor(step);
+    applyStep(opt, vars, grads);
+    tf.dispose(grads);
+  }
+}
+
+function assertClose(actual: tf.Tensor[], expected: tf.Tensor[], what: string): void {
+  actual.forEach((a, i) => {
+    const x = a.dataSync(), y = expected[i].dataSync();
+    assert.equal(x.length, y.length);
+    for (let j = 0; j < x.length; j++) {
+      const scale = Math.max(Math.abs(y[j]), 1e-3);
+      assert.ok(Math.abs(x[j] - y[j]) <= TOLERANCE * scale, `${what}: tensor ${i}[${j}] = ${x[j]}, reference ${y[j]}`);
+    }
+  });
+}
+
+type Maker = () => [tf.Optimizer, tf.Optimizer];
+const CASES: { name: string; make: Maker }[] = [
+  { name: "adam defaults", make: () => [tf.train.adam(), adam()] },
+  { name: "adam lr 2e-4, beta1 0.5 (the GAN setting)", make: () => [tf.train.adam(2e-4, 0.5), adam(2e-4, 0.5)] },
+  { name: "adam with epsilon 1e-3", make: () => [tf.train.adam(0.01, 0.8, 0.99, 1e-3), adam(0.01, 0.8, 0.99, 1e-3)] },
+  { name: "rmsprop (WGAN: lr 5e-5)", make: () => [tf.train.rmsprop(5e-5), rmsprop(5e-5)] },
+  { name: "rmsprop with momentum", make: () => [tf.train.rmsprop(0.01, 0.95, 0.9), rmsprop(0.01, 0.95, 0.9)] },
+  { name: "rmsprop centered", make: () => [tf.train.rmsprop(0.01, 0.9, 0.5, 1e-6, true), rmsprop(0.01, 0.9, 0.5, 1e-6, true)] },
+];
+
+describe("engine/optimizers", () => {
+  let initial: BackendChoice;
+  before(() => {
+    initial = engineInfo().choice;
+  });
+  after(async () => {
+    await useBackend(initial);
+  });
+
+  for (const backend of ["cpu", "wasm"] as const) {
+    describe(`on ${backend}`, () => {
+      before(async () => {
+        await useBackend(backend);
+      });
+
+      if (backend === "wasm") {
+        it("uses the SIMD loops (the module assembles and binds to the backend's memory)", () => {
+          const memory = (tf.backend() as unknown as { wasm: { asm: { memory: WebAssembly.Memory } } }).wasm.asm.memory;
+          assert.ok(simdLoopsFor(memory) !== null);
+        });
+      }
+
+      for (const c of CASES) {
+        it(`${c.name}: ${STEPS} steps match tf.train's`, () => {
+          const [ref, fused] = c.make();
+          const refVars = makeVariables(1), fusedVars = makeVariables(1);
+          train(ref, refVars, 0, STEPS);
+          train(fused, fusedVars, 0, STEPS);
+          // Sanity: training moved the variables, so the comparison compares something.
+          const start = makeVariables(1);
+          assert.ok(tf.tidy(() => tf.sub(refVars[0], start[0]).abs().max().dataSync()[0]) > 1e-4);
+          assertClose(fusedVars, refVars, c.name);
+          tf.dispose([...refVars, ...fusedVars, ...start]);
+          ref.dispose();
+          fused.dispose();
+        });
+      }
+
+      it("state round-trips through getWeights/setWeights, also to and from tf.train.adam", async () => {
+        const ref = tf.train.adam(0.01, 0.5), fused = adam(0.01, 0.5);
+        const refVars = makeVariables(2), fusedVars = makeVariables(2);
+        train(ref, refVars, 0, 4);
+        train(fused, fusedVars, 0, 4);
+        // A fresh fused optimizer resumes from the saved fused state, another from tf.train.adam's state.
+        const resumed = adam(0.01, 0.5), fromTfjs = adam(0.01, 0.5);
+        const saved = await fused.getWeights();
+        assert.deepEqual(saved.map((w) => w.name).slice(0, 3), ["iter", `${fusedVars[0].name}/m`, `${fusedVars[1].name}/m`]);
+        await resumed.setWeights(saved);
+        await fromTfjs.setWeights(await ref.getWeights());
+        assert.equal(resumed.iterations, 4);
+        const resumedVars = fusedVars.map((v) => tf.variable(v.clone(), true, `opt_test_${counter++}`));
+        const fromTfjsVars = refVars.map((v) => tf.variable(v.clone(), true, `opt_test_${counter++}`));
+        train(fused, fusedVars, 4, 8);
+        train(resumed, resumedVars, 4, 8);
+        train(ref, refVars, 4, 8);
+        train(fromTfjs, fromTfjsVars, 4, 8);
+        assertClose(resumedVars, fusedVars, "resumed fused");
+        assertClose(fromTfjsVars, refVars, "fused resumed from tf.train.adam state");
+        tf.dispose([...refVars, ...fusedVars, ...resumedVars, ...fromTfjsVars]);
+        [ref, fused, resumed, fromTfjs].forEach((o) => o.dispose());
+      });
+
+      it("rmsprop state round-trips through getWeights/setWeights (centered)", async () => {
+        const a = rmsprop(0.01, 0.9, 0.5, null, true), b = rmsprop(0.01, 0.9, 0.5, null, true);
+        const aVars = makeVariables(3);
+        train(a, aVars, 0, 3);
+        const saved = await a.getWeights();
+        assert.equal(saved.length, 1 + 3 * SHAPES.length);
+        await b.setWeights(saved);
+        const bVars = aVars.map((v) => tf.variable(v.clone(), true, `opt_test_${counter++}`));
+        train(a, aVars, 3, 6);
+        train(b, bVars, 3, 6);
+        assertClose(bVars, aVars, "resumed rmsprop");
+        tf.dispose([...aVars, ...bVars]);
+        a.dispose();
+        b.dispose();
+      });
+
+      it("a step leaks no tensors", () => {
+        for (const opt of [adam(1e-3), rmsprop(1e-3, 0.9, 0.9, null, true)]) {
+          const vars = makeVariables(4);
+          const grads = gradientsFor(1);
+          applyStep(opt, vars, grads); // burn-in creates the state variables
+          const count = tf.memory().numTensors;
+          for (let i = 0; i < 3; i++) applyStep(opt, vars, grads);
+          assert.equal(tf.memory().numTensors, count);
+          tf.dispose([...vars, ...grads]);
+          opt.dispose();
+        }
+      });
+    });
+  }
+
+  it("without the fused kernel (other backends) the tf-ops path gives the same result", async () => {
+    await useBackend("cpu");
+    const ref = tf.train.adam(0.01, 0.5), fused = adam(0.01, 0.5);
+    const rRef = tf.train.rmsprop(0.01, 0.9, 0.5, 1e-6, true), rFused = rmsprop(0.01, 0.9, 0.5, 1e-6, true);
+    const vars = [makeVariables(5), makeVariables(5), makeVariables(5), makeVariables(5)];
+    tf.unregisterKernel("TsganFusedAdam", "cpu");
+    tf.unregisterKernel("TsganFusedRMSProp", "cpu");
+    try {
+      train(fused, vars[1], 0, STEPS);
+      train(rFused, vars[3], 0, STEPS);
+    } finally {
+      installFusedOptimizerKernels();
+    }
+    train(ref, vars[0], 0, STEPS);
+    train(rRef, vars[2], 0, STEPS);
+    assertClose(vars[1], vars[0], "adam ops path");
+    assertClose(vars[3], vars[2], "rmsprop ops path");
+    tf.dispose(vars.flat());
+  });
+
+  it("is registered for serialization and rebuilds from its config", () => {
+    const map = tf.serialization.SerializationMap.getMap().classNameMap;
+    assert.ok(map[FusedAdamOptimizer.className] && map[FusedRMSPropOptimizer.className]);
+    const a = adam(2e-4, 0.5);
+    const [cls, fromConfig] = map[a.getClassName()];
+    const b = fromConfig(cls, a.getConfig()) as FusedAdamOptimizer;
+    assert.ok(b instanceof FusedAdamOptimizer);
+    assert.deepEqual(b.getConfig(), { learningRate: 2e-4, beta1: 0.5, beta2: 0.999, epsilon: 1e-7 });
+    const r = rmsprop(5e-5, 0.8, 0.1, 1e-6, true);
+    const [rcls, rFromConfig] = map[r.getClassName()];
+    assert.deepEqual((rFromConfig(rcls, r.getConfig()) as FusedRMSPropOptimizer).getConfig(), r.getConfig());
+  });
+
+  it("rejects bad hyperparameters with a message naming them", () => {
+    assert.throws(() => adam(-1), /adam: learningRate must be a positive finite number, got -1/);
+    assert.throws(() => adam(1e-3, 1), /adam: beta1 must be in \[0, 1\)/);
+    assert.throws(() => rmsprop(NaN), /rmsprop: learningRate/);
+  });
+});
+
+// The perf fixes found while profiling the optimizers' GAN step (lib/engine/perf-kernels.ts). They live here
+// because this is the perf helper's test file; they could move to test/engine/perf-kernels.test.ts.
+describe("engine/perf-kernels", () => {
+  let initial: BackendChoice;
+  let wasInstalled = { batchNormGradient: false, shareIdentity: false };
+  before(() => {
+    initial = engineInfo().choice;
+    wasInstalled = perfKernelsInstalled();
+  });
+  after(async () => {
+    // Leave the process as the engine set it up, for the test files that run after this one.
+    uninstallPerfKernels();
+    if (wasInstalled.batchNormGradient || wasInstalled.shareIdentity) installPerfKernels({ shareIdentity: wasInstalled.shareIdentity });
+    await useBackend(initial);
+  });
+
+  /** Loss through a training-mode batch norm (moments of the batch, as tf.layers does), and its gradients. */
+  function batchNormGradients(rank: 2 | 4): Float32Array[] {
+    return tf.tidy(() => {
+      const shape = rank === 2 ? [16, 6] : [3, 4, 5, 6];
+      const x = tf.randomNormal(shape, 1, 2, "float32", 11);
+      const gamma = tf.randomNormal([6], 1, 0.5, "float32", 12), beta = tf.randomNormal([6], 0, 1, "float32", 13);
+      const w = tf.randomNormal(shape, 0, 1, "float32", 14);
+      const f = (xx: tf.Tensor, g: tf.Tensor, b: tf.Tensor) => {
+        const axes = rank === 2 ? [0] : [0, 1, 2];
+        const { mean, variance } = tf.moments(xx, axes);
+        return tf.sum(tf.mul(tf.batchNorm(xx, mean, variance, b, g, 1e-3), w));
+      };
+      return tf.grads(f)([x, gamma, beta]).map((t) => t.dataSync() as Float32Array);
+    });
+  }
+
+  for (const backend of ["cpu", "wasm"] as const) {
+    it(`on ${backend}: the FusedBatchNorm gradient without Tile equals tfjs's (ranks 2 and 4)`, async () => {
+      await useBackend(backend);
+      for (const rank of [2, 4] as const) {
+        uninstallPerfKernels();
+        const reference = batchNormGradients(rank);
+        installPerfKernels();
+        const fixed = batchNormGradients(rank);
+        reference.forEach((r, i) => {
+          // Same operations in the same order: equal to float32 rounding (checked to 1e-6 relative).
+          for (let j = 0; j < r.length; j++) {
+            assert.ok(Math.abs(fixed[i][j] - r[j]) <= 1e-6 * Math.max(1, Math.abs(r[j])), `rank ${rank} grad ${i}[${j}]: ${fixed[i][j]} vs ${r[j]}`);
+          }
+        });
+        // Sanity: the gradients are not trivially zero.
+        assert.ok(reference[0].some((v) => Math.abs(v) > 1e-3));
+      }
+    });
+  }
+
+  it("on wasm: Identity shares the buffer, and the copy outlives its source", async () => {
+    await useBackend("wasm");
+    installPerfKernels({ shareIdentity: true });
+    const buffers = () => tf.backend().numDataIds();
+    const before = buffers();
+    const x = tf.tensor1d([1, 2, 3, 4.5]);
+    const y = tf.clone(x); // runs the Identity kernel
+    assert.equal(y.dataId, x.dataId);
+    assert.equal(buffers() - before, 1); // one buffer for two tensors
+    x.dispose();
+    assert.deepEqual(Array.from(y.dataSync()), [1, 2, 3, 4.5]);
+    y.dispose();
+    assert.equal(buffers(), before);
+  });
+
+  it("on wasm: a training step with the fixes gives tfjs's gradients and leaks nothing", async () => {
+    await useBackend("wasm");
+    const run = () =>
+      tf.tidy(() => {
+        const model = tf.sequential({
+          layers: [
+            tf.layers.dense({ units: 8, inputShape: [5], kernelInitializer: tf.initializers.randomNormal({ seed: 3 }) }),
+            tf.layers.leakyReLU({ alpha: 0.2 }),
+            tf.layers.batchNormalization({ momentum: 0.8 }),
+            tf.layers.dense({ units: 1, kernelInitializer: tf.initializers.randomNormal({ seed: 4 }) }),
+          ],
+        });
+        const x = tf.randomNormal([12, 5], 0, 1, "float32", 5);
+        const vars = model.trainableWeights.map((w) => (w as unknown as { val: tf.Variable }).val);
+        const { grads } = tf.variableGrads(() => tf.mean(tf.square(model.apply(x, { training: true }) as tf.Tensor)) as tf.Scalar, vars);
+        const out = vars.map((v) => Array.from(grads[v.name].dataSync()));
+        model.dispose();
+        return out;
+      });
+    uninstallPerfKernels();
+    const reference = run();
+    installPerfKernels({ shareIdentity: true });
+    run(); // burn-in
+    const count = tf.memory().numTensors;
+    const fixed = run();
+    assert.equal(tf.memory().numTensors, count);
+    reference.forEach((r, i) => r.forEach((v, j) => assert.ok(Math.abs(fixed[i][j] - v) <= 1e-6 * Math.max(1, Math.abs(v)), `grad ${i}[${j}]`)));
+  });
+});
