@@ -1,1 +1,3 @@
 export * from "./mode-collapse";
+export * from "./classifier";
+export * from "./quality";

@@ -3,3 +3,4 @@ export * from "./vanilla-gan";
 export * from "./dcgan";
 export * from "./cgan";
 export * from "./acgan";
+export * from "./latent";
