@@ -3,10 +3,12 @@
  * side with the same networks, batch, optimisers and step in PyTorch (bench/torch_gan.py) when a Python
  * with torch is found.
  *
- *   npm run bench -- --models vanilla,dcgan --seconds 20 [--batch 64] [--no-torch] [--python PATH]
+ *   npm run bench -- --models vanilla,dcgan,cgan,acgan --seconds 20 [--batch 64] [--no-torch] [--python PATH]
  *                    [--torch-threads N] [--out out/bench.json]
  *
- * A step is one discriminator update and one generator update (bench/gan-step.ts). Real images are random
+ * A step is one step of the course's one training loop (`train` in lib/train): one discriminator update and
+ * one generator update with the loop's default Adam(2e-4, β1 0.5), including what the loop does around them
+ * (gradient norms, reading the losses back, history). Real images are random
  * tensors uniform in [-1, 1] of MNIST's shape (28×28×1), not MNIST itself: speed does not depend on the
  * pixel values, and the benchmark then needs no data files. Warm-up steps (kernel compilation, optimiser
  * slot creation) are excluded; then steps run for the given number of seconds. Leaked tensors per step =
@@ -19,9 +21,11 @@ import * as path from "path";
 import * as tf from "@tensorflow/tfjs";
 import { ready } from "../lib/engine/backend";
 import { seed } from "../lib/engine/seed";
+import { GanSpec, normalLatent, train, Batch } from "../lib/train/loop";
 import { buildVanillaDiscriminator, buildVanillaGenerator } from "../lib/models/vanilla-gan";
 import { buildDcganDiscriminator, buildDcganGenerator } from "../lib/models/dcgan";
-import { makeGanStep } from "./gan-step";
+import { cganSpec } from "../lib/models/cgan";
+import { acganSpec } from "../lib/models/acgan";
 
 const IMAGE_SHAPE: [number, number, number] = [28, 28, 1];
 const LATENT_DIM = 100;
@@ -30,32 +34,53 @@ const REAL_POOL = 8;
 
 interface BenchModel {
   describe: string;
-  build(): { generator: tf.LayersModel; discriminator: tf.LayersModel };
+  /** Whether the real batches carry labels (conditional models). */
+  labelled: boolean;
+  spec(): GanSpec;
+}
+
+function unconditional(generator: tf.LayersModel, discriminator: tf.LayersModel): GanSpec {
+  return { generator, discriminator, latent: normalLatent(LATENT_DIM), objective: "non-saturating" };
 }
 
 const MODELS: Record<string, BenchModel> = {
   vanilla: {
     describe: "chapter's MLP GAN",
-    build: () => ({
-      generator: buildVanillaGenerator({ latentDim: LATENT_DIM, imageShape: IMAGE_SHAPE }),
-      discriminator: buildVanillaDiscriminator({ imageShape: IMAGE_SHAPE }),
-    }),
+    labelled: false,
+    spec: () => unconditional(
+      buildVanillaGenerator({ latentDim: LATENT_DIM, imageShape: IMAGE_SHAPE }),
+      buildVanillaDiscriminator({ imageShape: IMAGE_SHAPE }),
+    ),
   },
   dcgan: {
     describe: "chapter's DCGAN (UpSampling2D + Conv)",
-    build: () => ({
-      generator: buildDcganGenerator({ latentDim: LATENT_DIM, imageShape: IMAGE_SHAPE }),
-      discriminator: buildDcganDiscriminator({ imageShape: IMAGE_SHAPE }),
-    }),
+    labelled: false,
+    spec: () => unconditional(
+      buildDcganGenerator({ latentDim: LATENT_DIM, imageShape: IMAGE_SHAPE }),
+      buildDcganDiscriminator({ imageShape: IMAGE_SHAPE }),
+    ),
   },
   "dcgan-transposed": {
     describe: "DCGAN with the paper's Conv2DTranspose generator",
-    build: () => ({
-      generator: buildDcganGenerator({ latentDim: LATENT_DIM, imageShape: IMAGE_SHAPE, upsampling: "transposed" }),
-      discriminator: buildDcganDiscriminator({ imageShape: IMAGE_SHAPE }),
-    }),
+    labelled: false,
+    spec: () => unconditional(
+      buildDcganGenerator({ latentDim: LATENT_DIM, imageShape: IMAGE_SHAPE, upsampling: "transposed" }),
+      buildDcganDiscriminator({ imageShape: IMAGE_SHAPE }),
+    ),
+  },
+  cgan: {
+    describe: "chapter's CGAN (label embedding multiplied in, MLPs)",
+    labelled: true,
+    spec: () => cganSpec({ latentDim: LATENT_DIM, imageShape: IMAGE_SHAPE, conditioning: "multiply" }),
+  },
+  acgan: {
+    describe: "ACGAN on the DCGAN networks (source + class heads)",
+    labelled: true,
+    spec: () => acganSpec({ latentDim: LATENT_DIM, imageShape: IMAGE_SHAPE, trunk: "conv" }),
   },
 };
+
+const DEFAULT_MODELS = ["vanilla", "dcgan", "cgan", "acgan"];
 
 interface Options {
   models: string[];
@@ -68,7 +93,7 @@ interface Options {
 }
 
 function parseArgs(argv: string[]): Options {
-  const o: Options = { models: ["vanilla", "dcgan"], seconds: 20, batch: 64, torch: true, python: null, torchThreads: null, out: "out/bench.json" };
+  const o: Options = { models: [...DEFAULT_MODELS], seconds: 20, batch: 64, torch: true, python: null, torchThreads: null, out: "out/bench.json" };
   const value = (i: number, flag: string): string => {
     if (i >= argv.length) throw new Error(`bench: ${flag} needs a value.`);
     return argv[i];
@@ -119,10 +144,20 @@ function trainableCount(model: tf.LayersModel): number {
   return model.trainableWeights.reduce((n, w) => n + w.shape.reduce((a: number, b) => a * (b ?? 1), 1), 0);
 }
 
-/** Times one model's training step on the active backend. Never throws: a failure is reported in `error`. */
-function benchTsgan(name: string, opts: Options): TsganResult {
+/**
+ * Times `train()` on one model on the active backend. Never throws: a failure is reported in `error`.
+ * A callback counts steps: the first ones (at least one, and min(3 s, a tenth of the budget)) are warm-up
+ * (kernel compilation, optimiser slots); then the budget is timed, at least 2 steps, and the callback stops
+ * the loop. The loop reads the losses back every step, which keeps the timing honest on asynchronous
+ * backends (webgl, CUDA) too.
+ */
+async function benchTsgan(name: string, opts: Options): Promise<TsganResult> {
   seed(1234);
-  const { generator, discriminator } = MODELS[name].build();
+  const model = MODELS[name];
+  const gan = model.spec();
+  // Every benchmarked spec is built from tf.LayersModel networks.
+  const generator = gan.generator as unknown as tf.LayersModel;
+  const discriminator = gan.discriminator as unknown as tf.LayersModel;
   const result: TsganResult = {
     stepsPerSecond: null,
     steps: 0,
@@ -132,42 +167,49 @@ function benchTsgan(name: string, opts: Options): TsganResult {
     lastLosses: null,
     error: null,
   };
-  const step = makeGanStep({ generator, discriminator, latentDim: LATENT_DIM, batchSize: opts.batch });
   const reals = Array.from({ length: REAL_POOL }, () => tf.randomUniform([opts.batch, ...IMAGE_SHAPE], -1, 1));
-  let i = 0;
-  // Reading the losses back each step makes the timing honest on asynchronous backends (webgl, CUDA) too,
-  // and is what a training loop that logs its losses pays anyway.
-  const runStep = (): { d: number; g: number } => {
-    const { dLoss, gLoss } = step(reals[i++ % REAL_POOL]);
-    const losses = { d: dLoss.dataSync()[0], g: gLoss.dataSync()[0] };
-    dLoss.dispose();
-    gLoss.dispose();
-    return losses;
-  };
+  const labels = Array.from({ length: REAL_POOL }, () => tf.randomUniform([opts.batch], 0, 10, "int32"));
+  // The loop disposes every batch it is given, so each step gets clones (new handles on the same data).
+  const data = (_n: number, i: number): Batch =>
+    model.labelled ? { x: reals[i % REAL_POOL].clone(), labels: labels[i % REAL_POOL].clone() } : { x: reals[i % REAL_POOL].clone() };
+  const warmupMs = Math.min(3000, opts.seconds * 100);
+  let w0 = 0;
+  let t0 = 0;
+  let tensorsBefore = 0;
+  let timing = false;
+  let optimizers: tf.Optimizer[] = [];
   try {
-    // Warm-up: at least one step (it compiles kernels and creates Adam's slots) and min(3 s, a tenth of the
-    // budget). Timed: the budget, and at least 2 steps, so a very slow model still finishes.
-    const warmupMs = Math.min(3000, opts.seconds * 100);
-    const w0 = performance.now();
-    while (result.warmupSteps < 1 || performance.now() - w0 < warmupMs) {
-      runStep();
-      result.warmupSteps++;
-    }
-    const tensorsBefore = tf.memory().numTensors;
-    const t0 = performance.now();
-    let elapsed = 0;
-    while (result.steps < 2 || elapsed < opts.seconds * 1000) {
-      result.lastLosses = runStep();
-      result.steps++;
-      elapsed = performance.now() - t0;
-    }
-    result.stepsPerSecond = result.steps / (elapsed / 1000);
-    result.leakedTensorsPerStep = (tf.memory().numTensors - tensorsBefore) / result.steps;
+    const run = await train({
+      gan, data, steps: Number.MAX_SAFE_INTEGER, batchSize: opts.batch, historyEvery: 1_000_000,
+      callbacks: [{
+        onTrainBegin: () => { w0 = performance.now(); },
+        onStepEnd: (log, state) => {
+          const now = performance.now();
+          if (!timing) {
+            result.warmupSteps++;
+            if (now - w0 >= warmupMs) {
+              timing = true;
+              tensorsBefore = tf.memory().numTensors;
+              t0 = performance.now();
+            }
+            return;
+          }
+          result.steps++;
+          result.lastLosses = { d: log.discriminatorLoss, g: log.generatorLoss };
+          if (result.steps >= 2 && now - t0 >= opts.seconds * 1000) {
+            result.stepsPerSecond = result.steps / ((now - t0) / 1000);
+            result.leakedTensorsPerStep = (tf.memory().numTensors - tensorsBefore) / result.steps;
+            state.stop();
+          }
+        },
+      }],
+    });
+    optimizers = [run.optimizers.generator, run.optimizers.discriminator];
   } catch (err) {
     result.error = ((err as Error).message || String(err)).split("\n")[0];
   } finally {
-    step.dispose();
-    reals.forEach((t) => t.dispose());
+    optimizers.forEach((o) => o.dispose());
+    tf.dispose([...reals, ...labels]);
     generator.dispose();
     discriminator.dispose();
   }
@@ -236,7 +278,7 @@ async function main(): Promise<void> {
   const tsgan: Record<string, TsganResult> = {};
   for (const name of opts.models) {
     process.stdout.write(`tsgan ${name} (${MODELS[name].describe}) on ${backend} ... `);
-    tsgan[name] = benchTsgan(name, opts);
+    tsgan[name] = await benchTsgan(name, opts);
     const r = tsgan[name];
     console.log(r.error ? `failed: ${r.error}` : `${fmt(r.stepsPerSecond)} steps/s over ${r.steps} steps (${r.warmupSteps} warm-up)`);
   }
@@ -302,7 +344,7 @@ async function main(): Promise<void> {
     `\nmachine: ${machine.cpu}, ${machine.cores} cores; Node ${machine.node}; TensorFlow.js ${machine.tfjs}` +
       (torch ? `; PyTorch ${machine.torch}, ${torch.threads} thread(s)` : `; ${torchNote}`),
   );
-  console.log(`step: batch ${opts.batch}, Adam(2e-4, beta1 0.5), one D update (real + fake, BCE on logits) + one G update (non-saturating)`);
+  console.log(`step: one step of tsgan.train (torch: the same step by hand): batch ${opts.batch}, Adam(2e-4, beta1 0.5), one D update (real + fake, BCE on logits; ACGAN + class NLL) + one G update (non-saturating)`);
   console.log("trainable parameters (generator / discriminator):");
   for (const j of jsonRows) {
     const p = j.trainable_params;

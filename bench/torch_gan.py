@@ -1,7 +1,7 @@
 """PyTorch side of `npm run bench`: the book chapter's GANs with the same layers, batch, optimisers and
-training step as tsgan's benchmark (bench/gan-step.ts, lib/models/vanilla-gan.ts, lib/models/dcgan.ts).
+training step as tsgan's benchmark (bench/run.ts runs lib/train's loop on lib/models' networks).
 
-    python3 bench/torch_gan.py --models vanilla,dcgan --seconds 20 --batch 64 [--threads N]
+    python3 bench/torch_gan.py --models vanilla,dcgan,cgan,acgan --seconds 20 --batch 64 [--threads N]
 
 Prints progress on stderr and, as the last line on stdout, one JSON object:
     {"torch": version, "threads": n, "results": {model: {"steps_per_s", "steps", "params", "error"}}}
@@ -12,6 +12,8 @@ Matching choices (Keras/tfjs conventions translated to PyTorch):
 - Keras "same" padding for 3x3 kernels is padding=1 (same output sizes; stride 2 pads one side in Keras,
   both here, which costs the same). Conv2DTranspose(5, stride 2, "same") is padding=2, output_padding=1.
 - Adam(2e-4, betas (0.5, 0.999), eps 1e-7 as tfjs).
+- Conditional models draw uniform labels for G's batches and take random labels with the real batches;
+  ACGAN adds the class cross-entropy on real and fake to D's loss and on fake to G's (Odena et al. 2017).
 - Layout is PyTorch's NCHW; tfjs uses NHWC. Parameter counts are identical.
 - In the G update D's parameters are frozen (requires_grad False) so D's weight gradients are not computed:
   tfjs's tf.variableGrads only differentiates G's variables, and the two must do the same work.
@@ -77,10 +79,68 @@ def dcgan_discriminator():
     )
 
 
+class Unconditional(nn.Module):
+    """G(z, y) = net(z) and D(x, y) = (net(x), None): the label is ignored, so every model has one interface."""
+
+    def __init__(self, net, discriminator=False):
+        super().__init__()
+        self.net = net
+        self.discriminator = discriminator
+
+    def forward(self, x, y):
+        out = self.net(x)
+        return (out, None) if self.discriminator else out
+
+
+class LabelTimesLatent(nn.Module):
+    """The chapter's conditional generator: z * Embedding(y) (Keras Embedding(10, 100) + Multiply), then a trunk."""
+
+    def __init__(self, trunk, classes=10):
+        super().__init__()
+        self.embedding = nn.Embedding(classes, LATENT_DIM)
+        self.trunk = trunk
+
+    def forward(self, z, y):
+        return self.trunk(z * self.embedding(y))
+
+
+class CganDiscriminator(nn.Module):
+    """The chapter's conditional D: flatten(x) * Embedding(y) -> 3 x (Dense 512, LeakyReLU), dropout 0.4 after 2 and 3."""
+
+    def __init__(self, classes=10):
+        super().__init__()
+        self.embedding = nn.Embedding(classes, 28 * 28)
+        self.net = nn.Sequential(
+            nn.Linear(28 * 28, 512), nn.LeakyReLU(0.2),
+            nn.Linear(512, 512), nn.LeakyReLU(0.2), nn.Dropout(0.4),
+            nn.Linear(512, 512), nn.LeakyReLU(0.2), nn.Dropout(0.4),
+            nn.Linear(512, 1),
+        )
+
+    def forward(self, x, y):
+        return self.net(torch.flatten(x, 1) * self.embedding(y)), None
+
+
+class AcganDiscriminator(nn.Module):
+    """ACGAN's D: the DCGAN discriminator's features, then a source logit and 10 class logits."""
+
+    def __init__(self, classes=10):
+        super().__init__()
+        self.features = dcgan_discriminator()[:-1]
+        self.source = nn.Linear(4 * 4 * 256, 1)
+        self.classes = nn.Linear(4 * 4 * 256, classes)
+
+    def forward(self, x, y):
+        h = self.features(x)
+        return self.source(h), self.classes(h)
+
+
 MODELS = {
-    "vanilla": lambda: (vanilla_generator(), vanilla_discriminator()),
-    "dcgan": lambda: (dcgan_generator(), dcgan_discriminator()),
-    "dcgan-transposed": lambda: (dcgan_generator(transposed=True), dcgan_discriminator()),
+    "vanilla": lambda: (Unconditional(vanilla_generator()), Unconditional(vanilla_discriminator(), True)),
+    "dcgan": lambda: (Unconditional(dcgan_generator()), Unconditional(dcgan_discriminator(), True)),
+    "dcgan-transposed": lambda: (Unconditional(dcgan_generator(transposed=True)), Unconditional(dcgan_discriminator(), True)),
+    "cgan": lambda: (LabelTimesLatent(vanilla_generator()), CganDiscriminator()),
+    "acgan": lambda: (LabelTimesLatent(dcgan_generator()), AcganDiscriminator()),
 }
 
 
@@ -96,19 +156,31 @@ def make_step(G, D, batch):
     zeros = torch.zeros(batch, 1)
     d_params = list(D.parameters())
 
-    def step(real):
-        # D update: real -> 1, fake -> 0; the fake batch is not differentiated.
+    def labels():
+        return torch.randint(0, 10, (batch,))
+
+    def step(real, real_labels):
+        # D update: real -> 1, fake -> 0; the fake batch is not differentiated. ACGAN adds the class NLL on both.
+        y = labels()
         with torch.no_grad():
-            fake = G(torch.randn(batch, LATENT_DIM))
+            fake = G(torch.randn(batch, LATENT_DIM), y)
         d_opt.zero_grad(set_to_none=True)
-        d_loss = F.binary_cross_entropy_with_logits(D(real), ones) + F.binary_cross_entropy_with_logits(D(fake), zeros)
+        real_logit, real_class = D(real, real_labels)
+        fake_logit, fake_class = D(fake, y)
+        d_loss = F.binary_cross_entropy_with_logits(real_logit, ones) + F.binary_cross_entropy_with_logits(fake_logit, zeros)
+        if real_class is not None:
+            d_loss = d_loss + F.cross_entropy(real_class, real_labels) + F.cross_entropy(fake_class, y)
         d_loss.backward()
         d_opt.step()
         # G update, non-saturating: fake -> 1 through D, only G's parameters get gradients.
         for p in d_params:
             p.requires_grad_(False)
         g_opt.zero_grad(set_to_none=True)
-        g_loss = F.binary_cross_entropy_with_logits(D(G(torch.randn(batch, LATENT_DIM))), ones)
+        y = labels()
+        fake_logit, fake_class = D(G(torch.randn(batch, LATENT_DIM), y), y)
+        g_loss = F.binary_cross_entropy_with_logits(fake_logit, ones)
+        if fake_class is not None:
+            g_loss = g_loss + F.cross_entropy(fake_class, y)
         g_loss.backward()
         g_opt.step()
         for p in d_params:
@@ -125,25 +197,25 @@ def bench(name, seconds, batch):
     D.train()
     params = {"generator": count(G), "discriminator": count(D)}
     step = make_step(G, D, batch)
-    reals = [torch.rand(batch, 1, 28, 28) * 2 - 1 for _ in range(REAL_POOL)]
+    reals = [(torch.rand(batch, 1, 28, 28) * 2 - 1, torch.randint(0, 10, (batch,))) for _ in range(REAL_POOL)]
     warmup_s = min(3.0, seconds * 0.1)
     i = 0
     t0 = time.perf_counter()
     warm = 0
     while warm < 1 or time.perf_counter() - t0 < warmup_s:
-        step(reals[i % REAL_POOL]); i += 1; warm += 1
+        step(*reals[i % REAL_POOL]); i += 1; warm += 1
     steps = 0
     t0 = time.perf_counter()
     elapsed = 0.0
     while steps < 2 or elapsed < seconds:
-        step(reals[i % REAL_POOL]); i += 1; steps += 1
+        step(*reals[i % REAL_POOL]); i += 1; steps += 1
         elapsed = time.perf_counter() - t0
     return {"steps_per_s": steps / elapsed, "steps": steps, "params": params, "error": None}
 
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("--models", default="vanilla,dcgan")
+    ap.add_argument("--models", default="vanilla,dcgan,cgan,acgan")
     ap.add_argument("--seconds", type=float, default=20.0)
     ap.add_argument("--batch", type=int, default=64)
     ap.add_argument("--threads", type=int, default=None, help="torch.set_num_threads (default: torch's own choice)")

@@ -119,6 +119,8 @@ export function optimalDiscriminator(pData: GridArray, pG: GridArray): Float64Ar
 /**
  * V(D, G) = ∫ p_data·log D + p_g·log(1 − D) dx (Goodfellow et al. 2014, eq. 1, written for densities on a grid).
  * `d` is the discriminator's probability D(x) ∈ [0, 1] at each grid point. Terms with zero density count 0.
+ * A D of exactly 0 where p_data > 0 (or 1 where p_g > 0) gives −Infinity, which is the true value of V there:
+ * the discriminator is infinitely confident and wrong. Use `optimalValue` for V(D*, G), which avoids that.
  */
 export function valueFunction(xs: GridArray, pData: GridArray, pG: GridArray, d: GridArray): number {
   checkSameLength("valueFunction", xs, pData, pG, d);

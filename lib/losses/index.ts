@@ -137,7 +137,8 @@ export function minimaxDiscriminatorLoss(
 
 /**
  * Saturating generator cost of the minimax game, Goodfellow et al. 2014: E[log(1 − D(G(z)))] = −E[softplus(l)].
- * Its gradient −1/(1 − D) is nearly flat where D(G(z)) ≈ 0, i.e. early in training (NIPS tutorial fig. 16; the chapter's fig. 6.6).
+ * Its derivative with respect to the logit is −σ(l) = −D(G(z)), which vanishes where D(G(z)) ≈ 0, i.e. early in
+ * training when D rejects every sample (NIPS tutorial fig. 16; the chapter's fig. 6.6): the generator gets no signal.
  */
 export function minimaxGeneratorLoss(generatedLogits: tf.Tensor, options: GeneratorLossOptions = {}): tf.Tensor {
   return tf.tidy(() =>

