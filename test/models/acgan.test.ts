@@ -5,6 +5,7 @@ import { conditionalGenerator, generateDigits } from "../../lib/models/cgan";
 import { restoreMathRandom, seed } from "../../lib/engine/seed";
 import { shuffledBatches, train, DiscriminatorStepContext, GanSpec, GeneratorStepContext } from "../../lib/train/loop";
 import { loadMnist, mnistTensors } from "../../lib/data/mnist";
+import { argmaxRows, loadClassifier } from "../../lib/metrics/classifier";
 
 function trainableCount(model: tf.LayersModel): number {
   return model.trainableWeights.reduce((n, w) => n + w.shape.reduce((a: number, b) => a * (b ?? 1), 1), 0);
@@ -35,21 +36,6 @@ function smallAcgan(latentDim = 16, hidden = 128): { generator: tf.LayersModel; 
 function disposeGan(gan: GanSpec): void {
   (gan.generator as tf.LayersModel).dispose();
   (gan.discriminator as tf.LayersModel).dispose();
-}
-
-/**
- * A classifier-free check that G follows its label: for each class, the mean generated image minus the mean
- * over all generated classes is compared (cosine) with the same deviation of the real class means. Returns,
- * per asked class, the real class whose deviation is most similar, and the cosine with the asked class.
- * Deviations remove what every class shares (the background, an overall ink level G has not matched yet).
- */
-function classDeviationMatch(generator: tf.LayersModel, realMeans: tf.Tensor2D, perClass: number): { best: number[]; cosine: number[] } {
-  return tf.tidy(() => {
-    const generated = tf.concat(Array.from({ length: 10 }, (_, c) => generateDigits(generator, c, perClass).mean(0).reshape([1, -1])));
-    const unit = (m: tf.Tensor) => { const d = m.sub(m.mean(0, true)); return d.div(d.norm("euclidean", 1, true)); };
-    const cos = tf.matMul(unit(generated), unit(realMeans), false, true);
-    return { best: Array.from(cos.argMax(1).dataSync()), cosine: Array.from(cos.mul(tf.eye(10)).sum(1).dataSync()) };
-  });
 }
 
 describe("models/acgan", () => {
@@ -192,24 +178,27 @@ describe("models/acgan", () => {
     disposeGan(gan);
   });
 
-  it("after 60 steps on MNIST the generator draws the asked class (class-mean proxy, ≥ 8 of 10 classes)", async function () {
-    this.timeout(60000);
+  it("after 600 steps on MNIST the generator draws the asked class for most samples according to the classifier (measured 67.5 %)", async function () {
+    // Formerly a class-mean proxy after 60 steps; the classifier reads those blurry samples as chance (all one
+    // digit: 0.10 at 60 steps, 0.15 at 100), so the test trains longer. 600 steps of the small MLPs: ~11 s alone, ~25 s under load.
+    this.timeout(120000);
     seed(5);
+    const classifier = await loadClassifier("mnist");
     const { x, labels } = mnistTensors(loadMnist({ source: "embedded" }));
-    const realMeans = tf.tidy(() => {
-      const oneHot = tf.oneHot(labels, 10).toFloat();
-      return tf.matMul(oneHot, x.reshape([x.shape[0], -1]), true, false).div(oneHot.sum(0).reshape([10, 1])) as tf.Tensor2D;
-    });
     const gan = acganSpec({ ...smallAcgan(), latentDim: 16 });
     const optimizers = { generator: tf.train.adam(1e-3, 0.5), discriminator: tf.train.adam(1e-3, 0.5) };
-    await train({ gan, data: shuffledBatches(x, labels, { seed: 5 }), steps: 60, batchSize: 64, optimizers, seed: 5 });
-    const { best, cosine } = classDeviationMatch(gan.generator as tf.LayersModel, realMeans, 64);
-    const matched = best.filter((b, c) => b === c).length;
-    // Measured (seed 5): 10 of 10, cosines 0.20–0.34 (mean 0.266). An unconditioned G gives chance, about 1 of
-    // 10, and cosines near 0; the same proxy on a small CGAN stayed at 0–3 of 10 through 400 steps (report).
-    assert.ok(matched >= 8, `asked → closest real class: ${best.join(",")}; cosines ${cosine.map((v) => v.toFixed(2))}`);
-    assert.ok(mean(cosine) > 0.15, `mean cosine ${mean(cosine)}`);
-    tf.dispose([x, labels, realMeans]);
+    await train({ gan, data: shuffledBatches(x, labels, { seed: 5 }), steps: 600, batchSize: 64, optimizers, seed: 5 });
+    const perDigit = 100;
+    const images = tf.tidy(() => tf.concat(Array.from({ length: 10 }, (_, c) => generateDigits(gan.generator as tf.LayersModel, c, perDigit))));
+    const predicted = argmaxRows(classifier.evaluate(images).probabilities);
+    const shares = Array.from({ length: 10 }, (_, c) => predicted.subarray(c * perDigit, (c + 1) * perDigit).filter((p) => p === c).length / perDigit);
+    const overall = mean(shares);
+    // Measured (seed 5): 0.675 overall, per digit 0.79 0.26 0.96 1.00 0.59 0.85 0.66 0.81 0.63 0.20. Chance is 0.1.
+    // Required: most samples (> 0.5) and 8 of 10 digits above chance.
+    assert.ok(overall > 0.5, `share classified as asked: ${overall.toFixed(3)}; per digit ${shares.map((v) => v.toFixed(2))}`);
+    assert.ok(shares.filter((v) => v > 0.1).length >= 8, `per digit ${shares.map((v) => v.toFixed(2))}`);
+    tf.dispose([images, x, labels]);
+    classifier.dispose();
     disposeGan(gan);
   });
 });

@@ -7,6 +7,8 @@ import {
 import { restoreMathRandom, seed } from "../../lib/engine/seed";
 import { shuffledBatches, train, GanSpec } from "../../lib/train/loop";
 import { loadMnist, mnistTensors } from "../../lib/data/mnist";
+import { argmaxRows, loadClassifier } from "../../lib/metrics/classifier";
+import { adam } from "../../lib/engine/optimizers";
 
 function trainableCount(model: tf.LayersModel): number {
   return model.trainableWeights.reduce((n, w) => n + w.shape.reduce((a: number, b) => a * (b ?? 1), 1), 0);
@@ -229,7 +231,7 @@ describe("models/cgan", () => {
 
   it("after a short training D scores real digits higher under their own label than under a wrong one", async function () {
     // How G gets conditioned: D learns that an image must match its label. This is measurable within the
-    // smoke budget; G's class control itself needs far more steps (see the report), ACGAN's test checks that.
+    // smoke budget; G's class control needs a few hundred steps of the chapter's networks (the classifier test below).
     this.timeout(60000);
     seed(7);
     const { x, labels } = mnistTensors(loadMnist({ source: "embedded" }));
@@ -248,6 +250,32 @@ describe("models/cgan", () => {
     // Measured (60 steps, seed 7): 0.349. Required: a gap of at least 0.1 in mean D(x | y); 0 without conditioning.
     assert.ok(gap > 0.1, `mean D(x | own label) − mean D(x | wrong label) = ${gap.toFixed(4)}`);
     tf.dispose([x, labels]);
+    disposeGan(gan);
+  });
+
+  it("after a short training the conditional generator yields the asked class for most samples according to the classifier (measured 68.5 %)", async function () {
+    // The chapter's networks and multiplicative conditioning, Adam 5e-4 (β1 0.5) instead of the chapter's 2e-4:
+    // class control appears after ~200 steps instead of ~500 (investigation: the paper's concatenation at 2e-4
+    // stayed at chance for 600 steps; the small MLPs above never got there in 400). 300 steps: ~31 s alone, ~60 s under load.
+    this.timeout(240000);
+    seed(2);
+    const classifier = await loadClassifier("mnist");
+    const { x, labels } = mnistTensors(loadMnist({ source: "embedded" }));
+    const gan = cganSpec();
+    const optimizers = { generator: adam(5e-4, 0.5), discriminator: adam(5e-4, 0.5) };
+    await train({ gan, data: shuffledBatches(x, labels, { seed: 2 }), steps: 300, batchSize: 64, optimizers, seed: 2 });
+    const perDigit = 100;
+    const images = tf.tidy(() => tf.concat(Array.from({ length: 10 }, (_, c) => generateDigits(gan.generator as tf.LayersModel, c, perDigit))));
+    const predicted = argmaxRows(classifier.evaluate(images).probabilities);
+    const shares = Array.from({ length: 10 }, (_, c) => predicted.subarray(c * perDigit, (c + 1) * perDigit).filter((p) => p === c).length / perDigit);
+    const overall = mean(shares);
+    // Measured (seed 2): 0.685 overall, per digit 0.54 0.70 0.73 1.00 0.31 0.79 0.74 0.70 0.60 0.74. An untrained or
+    // label-blind G scores about 0.1 (chance).
+    // Seeds 1, 3, 7 of the same recipe gave 0.59, 0.62, 0.69. Required: most samples (> 0.5) and 8 of 10 digits above chance.
+    assert.ok(overall > 0.5, `share classified as asked: ${overall.toFixed(3)}; per digit ${shares.map((v) => v.toFixed(2))}`);
+    assert.ok(shares.filter((v) => v > 0.1).length >= 8, `per digit ${shares.map((v) => v.toFixed(2))}`);
+    tf.dispose([images, x, labels]);
+    classifier.dispose();
     disposeGan(gan);
   });
 
