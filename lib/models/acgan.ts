@@ -59,7 +59,11 @@ function featuresOf(discriminator: tf.Sequential, name: string): tf.LayersModel 
   const last = discriminator.layers[discriminator.layers.length - 1];
   tf.util.assert(last.getClassName() === "Dense", () => `${name}: expected the discriminator to end in a Dense layer.`);
   const features = discriminator.layers[discriminator.layers.length - 2].output as tf.SymbolicTensor;
-  return tf.model({ inputs: discriminator.inputs, outputs: features, name });
+  const model = tf.model({ inputs: discriminator.inputs, outputs: features, name });
+  // The unconditional D's output layer is replaced by ACGAN's two heads: free its kernel and bias, which
+  // nothing else references (otherwise every ACGAN build would leave two tensors behind).
+  last.dispose();
+  return model;
 }
 
 /**

@@ -1,3 +1,4 @@
 export * from "./plotly";
 export * from "./live";
 export * from "./images";
+export * from "./table";

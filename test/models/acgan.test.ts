@@ -158,6 +158,14 @@ describe("models/acgan", () => {
     disposeGan(gan);
   });
 
+  it("building and disposing an ACGAN (either trunk) leaves no tensors behind", () => {
+    for (const trunk of ["mlp", "conv"] as const) {
+      const before = tf.memory().numTensors;
+      disposeGan(acganSpec({ trunk }));
+      assert.equal(tf.memory().numTensors, before, `${trunk}: the base discriminator's unused output layer leaked`);
+    }
+  });
+
   it("a training step leaks no tensors", async () => {
     seed(4);
     const gan = acganSpec({ ...smallAcgan(), latentDim: 16 });
