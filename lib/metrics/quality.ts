@@ -331,6 +331,43 @@ export function classifierClassCoverage(classifier: Classifier, images: ImageInp
   return classCoverage(argmaxRows(classifier.evaluate(images).probabilities), CLASSIFIER_CLASSES);
 }
 
+/** How well a conditional generator obeys its labels, as an independent classifier reads its samples. */
+export interface AskedClassAccuracy {
+  /** Per class: the share of the samples asked for that class that the classifier assigns to it (NaN if none were asked). */
+  perClass: number[];
+  /** Over all samples: the share assigned to the class they were asked for. Chance is 1/classes. */
+  overall: number;
+  /** Classes whose share is above chance (1/classes). */
+  classesAboveChance: number;
+}
+
+/**
+ * The conditional generator's check (CGAN, Mirza & Osindero 2014; ACGAN, Odena et al. 2017, who judge it with
+ * an Inception network): sample i was asked for class `asked[i]` and the classifier predicts `predicted[i]`.
+ */
+export function askedClassAccuracy(
+  predicted: ArrayLike<number>, asked: ArrayLike<number>, classes: number = CLASSIFIER_CLASSES,
+): AskedClassAccuracy {
+  if (predicted.length !== asked.length || predicted.length === 0) {
+    throw new Error(
+      `tsgan.metrics.askedClassAccuracy: got ${predicted.length} predictions for ${asked.length} asked labels; pass one of each per sample.`,
+    );
+  }
+  const hits = new Array<number>(classes).fill(0);
+  const counts = new Array<number>(classes).fill(0);
+  let correct = 0;
+  for (let i = 0; i < asked.length; i++) {
+    const y = asked[i];
+    if (!Number.isInteger(y) || y < 0 || y >= classes) {
+      throw new Error(`tsgan.metrics.askedClassAccuracy: asked label ${y} at ${i} is not a class in [0, ${classes}).`);
+    }
+    counts[y]++;
+    if (predicted[i] === y) { hits[y]++; correct++; }
+  }
+  const perClass = hits.map((h, c) => (counts[c] === 0 ? NaN : h / counts[c]));
+  return { perClass, overall: correct / asked.length, classesAboveChance: perClass.filter((v) => v > 1 / classes).length };
+}
+
 // ---------------------------------------------------------------------------------------------------------
 // All three at once
 

@@ -256,3 +256,16 @@ export function generateDigits(generator: tf.LayersModel, digit: number, n: numb
     return generator.apply([z, labels], { training: false }) as tf.Tensor;
   });
 }
+
+/**
+ * `perClass` samples of every class from a trained conditional generator, class by class (inference mode):
+ * images [numClasses·perClass, H, W, C] and the class each was asked for, ready for `askedClassAccuracy`.
+ */
+export function generateEachClass(
+  generator: tf.LayersModel, perClass: number, numClasses = CGAN_DEFAULTS.numClasses,
+): { images: tf.Tensor; asked: Int32Array } {
+  const asked = new Int32Array(numClasses * perClass);
+  for (let c = 0; c < numClasses; c++) asked.fill(c, c * perClass, (c + 1) * perClass);
+  const images = tf.tidy(() => tf.concat(Array.from({ length: numClasses }, (_, c) => generateDigits(generator, c, perClass))));
+  return { images, asked };
+}

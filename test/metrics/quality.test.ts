@@ -7,7 +7,7 @@ import {
   Classifier, classifierDir, embeddedMnistSplit, loadClassifier, selectRows, argmaxRows,
 } from "../../lib/metrics/classifier";
 import {
-  classCoverage, classifierClassCoverage, classifierFrechetDistance, classifierScore, classifierScoreFromProbabilities,
+  askedClassAccuracy, classCoverage, classifierClassCoverage, classifierFrechetDistance, classifierScore, classifierScoreFromProbabilities,
   frechetDistance, frechetDistanceFromMoments, meanAndCovariance, nearestNeighbours, sampleQuality, sqrtPsdMatrix,
   symmetricEigen,
 } from "../../lib/metrics/quality";
@@ -205,6 +205,24 @@ describe("metrics/quality: classifier score and coverage from probabilities", ()
     // Two classes, half each: KL = 2·½·log(10·½) = log 5.
     assert.ok(Math.abs(classCoverage([2, 7, 2, 7]).klToUniform - Math.log(5)) < 1e-15);
     assert.throws(() => classCoverage([10]), /not a class/);
+  });
+});
+
+describe("metrics/quality: asked-class accuracy of a conditional generator", () => {
+  it("counts, per asked class and overall, the samples read as the class they were asked for", () => {
+    // asked: 0 0 1 1 2 2 (three classes); predicted hits: both 0s, one 1, no 2.
+    const r = askedClassAccuracy([0, 0, 1, 2, 0, 1], [0, 0, 1, 1, 2, 2], 3);
+    assert.deepEqual(r.perClass, [1, 0.5, 0]);
+    assert.equal(r.overall, 3 / 6);
+    assert.equal(r.classesAboveChance, 2); // 1 and 0.5 > 1/3; 0 is not
+  });
+
+  it("marks classes never asked as NaN, and rejects mismatched lengths and bad labels", () => {
+    const r = askedClassAccuracy([1, 1], [1, 1], 3);
+    assert.ok(Number.isNaN(r.perClass[0]) && r.perClass[1] === 1 && Number.isNaN(r.perClass[2]));
+    assert.equal(r.classesAboveChance, 1);
+    assert.throws(() => askedClassAccuracy([0], [0, 1]), /1 predictions for 2 asked labels/);
+    assert.throws(() => askedClassAccuracy([0], [10]), /asked label 10 at 0 is not a class in \[0, 10\)/);
   });
 });
 
