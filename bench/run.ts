@@ -26,6 +26,7 @@ import { buildVanillaDiscriminator, buildVanillaGenerator } from "../lib/models/
 import { buildDcganDiscriminator, buildDcganGenerator } from "../lib/models/dcgan";
 import { cganSpec } from "../lib/models/cgan";
 import { acganSpec } from "../lib/models/acgan";
+import { tableMarkdown } from "../lib/plots/table";
 
 const IMAGE_SHAPE: [number, number, number] = [28, 28, 1];
 const LATENT_DIM = 100;
@@ -262,12 +263,6 @@ function fmt(x: number | null | undefined, digits = 2): string {
   return x === null || x === undefined ? "—" : x.toFixed(digits);
 }
 
-function table(rows: string[][]): string {
-  const widths = rows[0].map((_, c) => Math.max(...rows.map((r) => r[c].length)));
-  const line = (r: string[]) => "| " + r.map((cell, c) => cell.padEnd(widths[c])).join(" | ") + " |";
-  return [line(rows[0]), "|" + widths.map((w) => "-".repeat(w + 2)).join("|") + "|", ...rows.slice(1).map(line)].join("\n");
-}
-
 async function main(): Promise<void> {
   const opts = parseArgs(process.argv.slice(2));
   const engine = await ready();
@@ -339,7 +334,7 @@ async function main(): Promise<void> {
     torch: torch ? `${torch.torch} via ${torch.python}` : null,
   };
   console.log("");
-  console.log(table(rows));
+  console.log(tableMarkdown({ columns: rows[0], rows: rows.slice(1) }));
   console.log(
     `\nmachine: ${machine.cpu}, ${machine.cores} cores; Node ${machine.node}; TensorFlow.js ${machine.tfjs}` +
       (torch ? `; PyTorch ${machine.torch}, ${torch.threads} thread(s)` : `; ${torchNote}`),
