@@ -19,6 +19,7 @@
  */
 import * as tf from "@tensorflow/tfjs";
 import { CLASSIFIER_CLASSES, CLASSIFIER_FEATURES, Classifier, ImageInput, argmaxRows, toImageTensor } from "./classifier";
+import { reverseKLToUniform } from "./mode-collapse";
 
 // ---------------------------------------------------------------------------------------------------------
 // Classifier score (Inception Score)
@@ -317,13 +318,8 @@ export function classCoverage(predictedLabels: ArrayLike<number>, classes: numbe
     }
     histogram[y]++;
   }
-  let klToUniform = 0;
-  for (const h of histogram) {
-    const share = h / predictedLabels.length;
-    if (share > 0) klToUniform += share * Math.log(classes * share);
-  }
   const classesCovered = histogram.filter((h) => h > 0).length;
-  return { histogram, classesCovered, coverage: classesCovered / classes, klToUniform };
+  return { histogram, classesCovered, coverage: classesCovered / classes, klToUniform: reverseKLToUniform(histogram) };
 }
 
 /** Class coverage of `images` with the classes the stored classifier predicts (its argmax). */
