@@ -21,9 +21,11 @@ import * as path from "path";
 import * as tf from "@tensorflow/tfjs";
 import { ready } from "../lib/engine/backend";
 import { seed } from "../lib/engine/seed";
-import { GanSpec, normalLatent, train, Batch } from "../lib/train/loop";
-import { buildVanillaDiscriminator, buildVanillaGenerator } from "../lib/models/vanilla-gan";
-import { buildDcganDiscriminator, buildDcganGenerator } from "../lib/models/dcgan";
+import { train } from "../lib/train/loop";
+import type { GanSpec } from "../lib/train/gan-spec";
+import type { Batch } from "../lib/train/types";
+import { vanillaGanSpec } from "../lib/models/vanilla-gan";
+import { dcganSpec } from "../lib/models/dcgan";
 import { cganSpec } from "../lib/models/cgan";
 import { acganSpec } from "../lib/models/acgan";
 import { tableMarkdown } from "../lib/plots/table";
@@ -40,34 +42,21 @@ interface BenchModel {
   spec(): GanSpec;
 }
 
-function unconditional(generator: tf.LayersModel, discriminator: tf.LayersModel): GanSpec {
-  return { generator, discriminator, latent: normalLatent(LATENT_DIM), objective: "non-saturating" };
-}
-
 const MODELS: Record<string, BenchModel> = {
   vanilla: {
     describe: "chapter's MLP GAN",
     labelled: false,
-    spec: () => unconditional(
-      buildVanillaGenerator({ latentDim: LATENT_DIM, imageShape: IMAGE_SHAPE }),
-      buildVanillaDiscriminator({ imageShape: IMAGE_SHAPE }),
-    ),
+    spec: () => vanillaGanSpec({ latentDim: LATENT_DIM, imageShape: IMAGE_SHAPE }),
   },
   dcgan: {
     describe: "chapter's DCGAN (UpSampling2D + Conv)",
     labelled: false,
-    spec: () => unconditional(
-      buildDcganGenerator({ latentDim: LATENT_DIM, imageShape: IMAGE_SHAPE }),
-      buildDcganDiscriminator({ imageShape: IMAGE_SHAPE }),
-    ),
+    spec: () => dcganSpec({ latentDim: LATENT_DIM, imageShape: IMAGE_SHAPE }),
   },
   "dcgan-transposed": {
     describe: "DCGAN with the paper's Conv2DTranspose generator",
     labelled: false,
-    spec: () => unconditional(
-      buildDcganGenerator({ latentDim: LATENT_DIM, imageShape: IMAGE_SHAPE, upsampling: "transposed" }),
-      buildDcganDiscriminator({ imageShape: IMAGE_SHAPE }),
-    ),
+    spec: () => dcganSpec({ latentDim: LATENT_DIM, imageShape: IMAGE_SHAPE, upsampling: "transposed" }),
   },
   cgan: {
     describe: "chapter's CGAN (label embedding multiplied in, MLPs)",
@@ -196,7 +185,7 @@ async function benchTsgan(name: string, opts: Options): Promise<TsganResult> {
             return;
           }
           result.steps++;
-          result.lastLosses = { d: log.discriminatorLoss, g: log.generatorLoss };
+          result.lastLosses = { d: log.players.discriminator.loss, g: log.players.generator.loss };
           if (result.steps >= 2 && now - t0 >= opts.seconds * 1000) {
             result.stepsPerSecond = result.steps / ((now - t0) / 1000);
             result.leakedTensorsPerStep = (tf.memory().numTensors - tensorsBefore) / result.steps;
@@ -205,7 +194,7 @@ async function benchTsgan(name: string, opts: Options): Promise<TsganResult> {
         },
       }],
     });
-    optimizers = [run.optimizers.generator, run.optimizers.discriminator];
+    optimizers = Object.values(run.optimizers);
   } catch (err) {
     result.error = ((err as Error).message || String(err)).split("\n")[0];
   } finally {

@@ -19,7 +19,7 @@ import * as tf from "@tensorflow/tfjs";
 import { ready } from "../lib/engine/backend";
 import { seed } from "../lib/engine/seed";
 import { loadMnist, packageRoot } from "../lib/data/mnist";
-import { fileSystem } from "../lib/train/checkpoint";
+import { fileSystem } from "../lib/io/files";
 import {
   CLASSIFIER_NAMES, ClassifierMeta, ClassifierName, EMBEDDED_SPLIT_DESCRIPTION, accuracyOf, buildClassifier,
   classifierDir, classifierOutputs, embeddedMnistSplit, selectRows,

@@ -148,55 +148,10 @@ export function loadMnist(options: MnistOptions = {}): MnistData {
   }
 }
 
-export interface MnistBatch {
-  /** [b, 28, 28, 1] in [−1, 1]. */
-  images: tf.Tensor4D;
-  /** [b] int32. */
-  labels: tf.Tensor1D;
-}
-
-export interface BatchOptions {
-  /** Stop after this many passes over the data; default: never (an endless stream of epochs). */
-  epochs?: number;
-  /** Drop an epoch's last batch when it is smaller than batchSize; default true (GAN steps want full batches). */
-  dropRemainder?: boolean;
-}
-
-/** The row indices of one epoch's batches: a fresh `permutation(count)` from tsgan's seeded stream, cut up. */
-export function epochBatchIndices(count: number, batchSize: number, dropRemainder = true): Int32Array[] {
-  if (!Number.isInteger(batchSize) || batchSize < 1) throw new Error(`tsgan.data: batchSize must be a positive integer, got ${batchSize}.`);
-  if (dropRemainder && batchSize > count) throw new Error(`tsgan.data: batchSize ${batchSize} exceeds the ${count} examples; use a smaller batch.`);
-  const order = permutation(count);
-  const batches: Int32Array[] = [];
-  for (let start = 0; start < count; start += batchSize) {
-    if (dropRemainder && start + batchSize > count) break;
-    batches.push(order.subarray(start, Math.min(count, start + batchSize)));
-  }
-  return batches;
-}
-
-/**
- * Shuffled batches as tensors, reshuffled every epoch with tsgan's seeded `permutation()` (so `seed(n)` fixes
- * the order). Each yielded batch belongs to the caller, who disposes it.
- */
-export function* mnistBatches(data: MnistData, batchSize: number, options: BatchOptions = {}): Generator<MnistBatch> {
-  const { epochs = Infinity, dropRemainder = true } = options;
-  for (let epoch = 0; epoch < epochs; epoch++) {
-    for (const rows of epochBatchIndices(data.count, batchSize, dropRemainder)) {
-      const pixels = new Float32Array(rows.length * PIXELS);
-      const labels = new Int32Array(rows.length);
-      rows.forEach((r, i) => {
-        pixels.set(data.images.subarray(r * PIXELS, (r + 1) * PIXELS), i * PIXELS);
-        labels[i] = data.labels[r];
-      });
-      yield { images: tf.tensor4d(pixels, [rows.length, 28, 28, 1]), labels: tf.tensor1d(labels, "int32") };
-    }
-  }
-}
-
 /**
  * The whole set as tensors (the caller disposes them): images [count, 28, 28, 1] in [−1, 1], labels [count]
- * int32. Feeds lib/train's `shuffledBatches(x, labels)`, whose order survives a resume.
+ * int32. Feeds lib/train's `shuffledBatches(x, labels)`, the library's one batching path (its order survives a
+ * resume).
  */
 export function mnistTensors(data: MnistData): { x: tf.Tensor4D; labels: tf.Tensor1D } {
   return {

@@ -1,6 +1,9 @@
 export * from "./backend";
 export * from "./seed";
-export { adam, rmsprop, FusedAdamOptimizer, FusedRMSPropOptimizer, installFusedOptimizerKernels } from "./optimizers";
+export {
+  adam, rmsprop, sgd, FusedAdamOptimizer, FusedRMSPropOptimizer, SGDOptimizer, installFusedOptimizerKernels, isStatefulOptimizer,
+} from "./optimizers";
+export type { OptimizerState, StatefulOptimizer } from "./optimizers";
 export { installSecondOrderGradients } from "./gradients";
 export { installWasmKernels, wasmKernelsInstalled, installCpuKernelFixes } from "./wasm-kernels";
 export { installPerfKernels, uninstallPerfKernels, perfKernelsInstalled } from "./perf-kernels";

@@ -250,11 +250,38 @@ function hasFusedKernel(kernelName: string): boolean {
 }
 
 // ---------------------------------------------------------------------------------------------------------
-// Optimizer classes.
+// Optimizer state, keyed by variable name.
+//
+// tfjs's optimizers keep each variable's state in arrays indexed by the position of its gradient in
+// `applyGradients`. A network that grows between updates (Progressive GAN adds layers, Karras et al. 2018)
+// shifts those positions, and the old layers' moments end up on the wrong variables. Here every variable's
+// state lives under its name: a new variable starts with zeros, the others keep theirs, and the state of a
+// variable that was disposed is freed at the next update.
 
-interface StateVariable {
-  originalName: string;
-  variable: tf.Variable;
+/** A snapshot of an optimizer's state for checkpoints. Its tensors are the optimizer's own: do not dispose them. */
+export interface OptimizerState {
+  /** What `getClassName()` returns; a state only loads into an optimizer of the same class. */
+  className: string;
+  /** The hyperparameters (`getConfig()`), so a resumed run can say when they differ. */
+  config: Record<string, number | boolean | null>;
+  /** Updates applied so far. */
+  iterations: number;
+  /** Exact float32 scalars beside the slots: Adam's β1ᵗ and β2ᵗ (recomputing them with pow differs in the last bits). */
+  scalars: Record<string, number>;
+  /** Each variable's slot tensors by variable name: Adam's m and v; RMSProp's rms and momentum (and mg). */
+  slots: Record<string, Record<string, tf.Tensor>>;
+}
+
+/** An optimizer that exports and imports its whole state by variable name (every tsgan optimizer). */
+export interface StatefulOptimizer {
+  exportState(): OptimizerState;
+  /** Replaces the state with copies of `state`'s tensors. Variables must exist (be registered) under its names. */
+  importState(state: OptimizerState): void;
+}
+
+export function isStatefulOptimizer(optimizer: unknown): optimizer is tf.Optimizer & StatefulOptimizer {
+  const o = optimizer as Partial<StatefulOptimizer> | null;
+  return o != null && typeof o.exportState === "function" && typeof o.importState === "function";
 }
 
 type Gradients = tf.NamedTensorMap | NamedTensor[];
@@ -273,15 +300,6 @@ function registeredVariable(name: string): tf.Variable {
   return v;
 }
 
-function zeroState(value: tf.Variable, name: string): StateVariable {
-  return { originalName: name, variable: tf.tidy(() => tf.zerosLike(value).variable(false)) };
-}
-
-/** Makes state variables from saved tensors, copying so that later updates never alias the caller's data. */
-function restoreState(weights: NamedTensor[]): StateVariable[] {
-  return weights.map((w) => ({ originalName: w.name, variable: tf.tidy(() => w.tensor.add(0)).variable(false) }));
-}
-
 /** The backend's float32 epsilon, as tfjs's optimizers default to. */
 function backendEpsilon(): number {
   return tf.backend().epsilon();
@@ -293,11 +311,161 @@ function assignAndDispose(variable: tf.Variable, value: tf.Tensor): void {
   value.dispose();
 }
 
+/** A copy as a non-trainable variable, so later updates never alias the caller's data. */
+function stateVariable(value: tf.Tensor): tf.Variable {
+  return tf.tidy(() => tf.add(value, 0).variable(false));
+}
+
+interface VariableState {
+  /** The variable the slots belong to: a later variable registered under the same name gets fresh state. */
+  owner: tf.Variable;
+  slots: Record<string, tf.Variable>;
+}
+
+/** The state bookkeeping shared by tsgan's optimizers: slots by variable name, tfjs-compatible getWeights. */
+abstract class KeyedStateOptimizer extends tf.Optimizer implements StatefulOptimizer {
+  /** The slots of each variable, in the order tfjs's getWeights lists them. */
+  protected abstract slotNames(): readonly string[];
+  private state = new Map<string, VariableState>();
+
+  /** The slots of `value`, created as zeros the first time it is updated. */
+  protected slotsOf(value: tf.Variable): Record<string, tf.Variable> {
+    const entry = this.state.get(value.name);
+    if (entry && entry.owner === value) return entry.slots;
+    if (entry) tf.dispose(Object.values(entry.slots)); // a new variable under a disposed one's name
+    const slots: Record<string, tf.Variable> = {};
+    for (const s of this.slotNames()) slots[s] = tf.tidy(() => tf.zerosLike(value).variable(false));
+    this.state.set(value.name, { owner: value, slots });
+    return slots;
+  }
+
+  /** Frees the state of variables that have been disposed (a network replaced by a grown one). */
+  protected forgetDisposedVariables(): void {
+    const registered = tf.engine().registeredVariables;
+    for (const [name, entry] of this.state) {
+      if (registered[name] !== entry.owner) {
+        tf.dispose(Object.values(entry.slots));
+        this.state.delete(name);
+      }
+    }
+  }
+
+  /** Calls `update` for each variable that has a gradient, with its slots; then counts the iteration. */
+  protected forEachGradient(gradients: Gradients, update: (value: tf.Variable, g: tf.Tensor, slots: Record<string, tf.Variable>) => void): void {
+    this.forgetDisposedVariables();
+    namesOf(gradients).forEach((name, i) => {
+      const g = gradientAt(gradients, name, i);
+      if (g == null) return;
+      const value = registeredVariable(name);
+      update(value, g, this.slotsOf(value));
+    });
+    this.incrementIterations();
+  }
+
+  /** Names of the variables this optimizer holds state for, in the order they were first updated. */
+  stateVariableNames(): string[] {
+    return [...this.state.keys()];
+  }
+
+  dispose(): void {
+    for (const entry of this.state.values()) tf.dispose(Object.values(entry.slots));
+    this.state.clear();
+  }
+
+  /** tfjs's layout: `iter`, then every variable's first slot, then every variable's second slot, ... */
+  async getWeights(): Promise<NamedTensor[]> {
+    const entries = [...this.state.entries()];
+    const state = this.slotNames().flatMap((s) => entries.map(([name, e]) => ({ name: `${name}/${s}`, tensor: e.slots[s] as tf.Tensor })));
+    return [await this.saveIterations(), ...state];
+  }
+
+  /** Reads tfjs's layout (also tf.train's own optimizers' `getWeights()`); state is keyed by the names it holds. */
+  async setWeights(weightValues: NamedTensor[]): Promise<void> {
+    const rest = await this.extractIterations(weightValues);
+    const slots = this.slotNames();
+    if (slots.length === 0 ? rest.length !== 0 : rest.length % slots.length !== 0) {
+      throw new Error(
+        `${this.getClassName()}.setWeights: expected iter then ${slots.join(", ") || "nothing"} for each variable, ` +
+          `got ${rest.length} state tensors.`,
+      );
+    }
+    const n = slots.length === 0 ? 0 : rest.length / slots.length;
+    const bySlot: Record<string, Record<string, tf.Tensor>> = {};
+    for (let k = 0; k < n; k++) {
+      const suffix = `/${slots[0]}`;
+      const first = rest[k].name;
+      const name = first.endsWith(suffix) ? first.slice(0, -suffix.length) : first;
+      bySlot[name] = {};
+      slots.forEach((s, j) => (bySlot[name][s] = rest[j * n + k].tensor));
+    }
+    this.replaceState(bySlot);
+    this.afterSetWeights();
+  }
+
+  /** Adam recomputes βᵗ from the iteration count here, as tfjs does. */
+  protected afterSetWeights(): void {}
+
+  /** Scalars beyond the slots that a checkpoint must store exactly. */
+  protected exportScalars(): Record<string, number> {
+    return {};
+  }
+
+  protected importScalars(_scalars: Record<string, number>): void {}
+
+  exportState(): OptimizerState {
+    const slots: Record<string, Record<string, tf.Tensor>> = {};
+    for (const [name, e] of this.state) slots[name] = { ...e.slots };
+    return {
+      className: this.getClassName(),
+      config: this.getConfig() as Record<string, number | boolean | null>,
+      iterations: this.iterations,
+      scalars: this.exportScalars(),
+      slots,
+    };
+  }
+
+  importState(state: OptimizerState): void {
+    if (state == null || state.className !== this.getClassName()) {
+      throw new Error(
+        `${this.getClassName()}.importState: the state is ${state?.className ?? "missing"}'s; use the same kind of optimizer as the saved run.`,
+      );
+    }
+    for (const [name, slots] of Object.entries(state.slots)) {
+      const missing = this.slotNames().filter((s) => !(slots[s] instanceof tf.Tensor));
+      if (missing.length > 0) throw new Error(`${this.getClassName()}.importState: variable "${name}" lacks slot(s) ${missing.join(", ")}.`);
+    }
+    this.replaceState(state.slots);
+    this.iterations_ = state.iterations;
+    this.afterSetWeights();
+    this.importScalars(state.scalars ?? {});
+  }
+
+  /** Disposes the current state and makes copies of `bySlot` (variable name → slot → tensor). */
+  private replaceState(bySlot: Record<string, Record<string, tf.Tensor>>): void {
+    const registered = tf.engine().registeredVariables;
+    const next = new Map<string, VariableState>();
+    for (const [name, slots] of Object.entries(bySlot)) {
+      const owner = registered[name];
+      if (!owner) throw new Error(`${this.getClassName()}: there is no variable named "${name}" to restore optimizer state for.`);
+      const copies: Record<string, tf.Variable> = {};
+      for (const s of this.slotNames()) {
+        if (!tf.util.arraysEqual(slots[s].shape, owner.shape)) {
+          throw new Error(`${this.getClassName()}: the ${s} state of "${name}" has shape [${slots[s].shape}] but the variable has [${owner.shape}].`);
+        }
+        copies[s] = stateVariable(slots[s]);
+      }
+      next.set(name, { owner, slots: copies });
+    }
+    this.dispose();
+    this.state = next;
+  }
+}
+
 /**
  * Adam with one fused kernel per variable. Drop-in for `tf.train.adam(learningRate, beta1, beta2, epsilon)`:
  * same defaults, bit-identical results on the same backend, same `getWeights()` layout.
  */
-export class FusedAdamOptimizer extends tf.Optimizer {
+export class FusedAdamOptimizer extends KeyedStateOptimizer {
   static className = "TsganFusedAdam";
   readonly learningRate: number;
   readonly beta1: number;
@@ -306,8 +474,6 @@ export class FusedAdamOptimizer extends tf.Optimizer {
   /** β1ᵗ and β2ᵗ for the next step, accumulated in float32 as tfjs does. */
   private accBeta1: number;
   private accBeta2: number;
-  private firstMoments: StateVariable[] = [];
-  private secondMoments: StateVariable[] = [];
 
   constructor(learningRate: number, beta1 = 0.9, beta2 = 0.999, epsilon: number | null = null) {
     super();
@@ -322,8 +488,11 @@ export class FusedAdamOptimizer extends tf.Optimizer {
     this.accBeta2 = Math.fround(beta2);
   }
 
+  protected slotNames(): readonly string[] {
+    return ["m", "v"];
+  }
+
   applyGradients(gradients: Gradients): void {
-    const names = namesOf(gradients);
     const fused = hasFusedKernel(ADAM_KERNEL);
     const attrs: AdamCoefficients = {
       lr: this.learningRate,
@@ -333,13 +502,7 @@ export class FusedAdamOptimizer extends tf.Optimizer {
       biasCorrection1: Math.fround(1 - this.accBeta1),
       biasCorrection2: Math.fround(1 - this.accBeta2),
     };
-    names.forEach((name, i) => {
-      const value = registeredVariable(name);
-      this.firstMoments[i] ??= zeroState(value, `${name}/m`);
-      this.secondMoments[i] ??= zeroState(value, `${name}/v`);
-      const g = gradientAt(gradients, name, i);
-      if (g == null) return;
-      const m = this.firstMoments[i].variable, v = this.secondMoments[i].variable;
+    this.forEachGradient(gradients, (value, g, { m, v }) => {
       if (fused) {
         const [x1, m1, v1] = tf.engine().runKernel(ADAM_KERNEL, { x: value, m, v, g }, attrs as never) as tf.Tensor[];
         assignAndDispose(m, m1);
@@ -351,33 +514,22 @@ export class FusedAdamOptimizer extends tf.Optimizer {
     });
     this.accBeta1 = Math.fround(this.accBeta1 * Math.fround(this.beta1));
     this.accBeta2 = Math.fround(this.accBeta2 * Math.fround(this.beta2));
-    this.incrementIterations();
   }
 
-  dispose(): void {
-    tf.dispose([...this.firstMoments, ...this.secondMoments].map((s) => s.variable));
-    this.firstMoments = [];
-    this.secondMoments = [];
-  }
-
-  async getWeights(): Promise<NamedTensor[]> {
-    const state = [...this.firstMoments, ...this.secondMoments];
-    return [await this.saveIterations(), ...state.map((s) => ({ name: s.originalName, tensor: s.variable }))];
-  }
-
-  async setWeights(weightValues: NamedTensor[]): Promise<void> {
-    const rest = await this.extractIterations(weightValues);
-    if (rest.length % 2 !== 0) {
-      throw new Error(`FusedAdamOptimizer.setWeights: expected iter then m and v for each variable, got ${rest.length} state tensors (odd).`);
-    }
-    const it = this.iterations;
+  protected afterSetWeights(): void {
     // tfjs restores βᵗ as pow(β, iter + 1) in float32.
+    const it = this.iterations;
     this.accBeta1 = Math.fround(Math.pow(Math.fround(this.beta1), it + 1));
     this.accBeta2 = Math.fround(Math.pow(Math.fround(this.beta2), it + 1));
-    this.dispose();
-    const n = rest.length / 2;
-    this.firstMoments = restoreState(rest.slice(0, n));
-    this.secondMoments = restoreState(rest.slice(n));
+  }
+
+  protected exportScalars(): Record<string, number> {
+    return { accBeta1: this.accBeta1, accBeta2: this.accBeta2 };
+  }
+
+  protected importScalars(scalars: Record<string, number>): void {
+    if (typeof scalars.accBeta1 === "number") this.accBeta1 = Math.fround(scalars.accBeta1);
+    if (typeof scalars.accBeta2 === "number") this.accBeta2 = Math.fround(scalars.accBeta2);
   }
 
   getConfig(): tf.serialization.ConfigDict {
@@ -408,16 +560,13 @@ function adamWithOps(value: tf.Variable, m: tf.Variable, v: tf.Variable, g: tf.T
  * RMSProp with one fused kernel per variable. Drop-in for
  * `tf.train.rmsprop(learningRate, decay, momentum, epsilon, centered)`: same defaults and results.
  */
-export class FusedRMSPropOptimizer extends tf.Optimizer {
+export class FusedRMSPropOptimizer extends KeyedStateOptimizer {
   static className = "TsganFusedRMSProp";
   readonly learningRate: number;
   readonly decay: number;
   readonly momentum: number;
   readonly epsilon: number;
   readonly centered: boolean;
-  private meanSquares: StateVariable[] = [];
-  private moments: StateVariable[] = [];
-  private meanGrads: StateVariable[] = [];
 
   constructor(learningRate: number, decay = 0.9, momentum = 0.0, epsilon: number | null = null, centered = false) {
     super();
@@ -431,19 +580,16 @@ export class FusedRMSPropOptimizer extends tf.Optimizer {
     this.centered = centered;
   }
 
+  protected slotNames(): readonly string[] {
+    return this.centered ? ["rms", "momentum", "mg"] : ["rms", "momentum"];
+  }
+
   applyGradients(gradients: Gradients): void {
-    const names = namesOf(gradients);
     const fused = hasFusedKernel(RMSPROP_KERNEL);
     const attrs: RMSPropCoefficients = { lr: this.learningRate, decay: this.decay, momentum: this.momentum, epsilon: this.epsilon };
-    names.forEach((name, i) => {
-      const value = registeredVariable(name);
-      this.meanSquares[i] ??= zeroState(value, `${name}/rms`);
-      this.moments[i] ??= zeroState(value, `${name}/momentum`);
-      if (this.centered) this.meanGrads[i] ??= zeroState(value, `${name}/mg`);
-      const g = gradientAt(gradients, name, i);
-      if (g == null) return;
-      const ms = this.meanSquares[i].variable, mom = this.moments[i].variable;
-      const mg = this.centered ? this.meanGrads[i].variable : null;
+    this.forEachGradient(gradients, (value, g, slots) => {
+      const ms = slots.rms, mom = slots.momentum;
+      const mg = this.centered ? slots.mg : null;
       if (fused) {
         const inputs: tf.NamedTensorMap = mg ? { x: value, ms, mom, g, mg } : { x: value, ms, mom, g };
         const outs = tf.engine().runKernel(RMSPROP_KERNEL, inputs, attrs as never) as tf.Tensor[];
@@ -455,35 +601,6 @@ export class FusedRMSPropOptimizer extends tf.Optimizer {
         rmspropWithOps(value, ms, mom, g, mg, attrs);
       }
     });
-    this.incrementIterations();
-  }
-
-  dispose(): void {
-    tf.dispose([...this.meanSquares, ...this.moments, ...this.meanGrads].map((s) => s.variable));
-    this.meanSquares = [];
-    this.moments = [];
-    this.meanGrads = [];
-  }
-
-  async getWeights(): Promise<NamedTensor[]> {
-    const state = [...this.meanSquares, ...this.moments, ...(this.centered ? this.meanGrads : [])];
-    return [await this.saveIterations(), ...state.map((s) => ({ name: s.originalName, tensor: s.variable }))];
-  }
-
-  async setWeights(weightValues: NamedTensor[]): Promise<void> {
-    const rest = await this.extractIterations(weightValues);
-    const parts = this.centered ? 3 : 2;
-    if (rest.length % parts !== 0) {
-      throw new Error(
-        `FusedRMSPropOptimizer.setWeights: expected iter then ${this.centered ? "rms, momentum and mg" : "rms and momentum"} ` +
-          `for each variable, got ${rest.length} state tensors.`,
-      );
-    }
-    this.dispose();
-    const n = rest.length / parts;
-    this.meanSquares = restoreState(rest.slice(0, n));
-    this.moments = restoreState(rest.slice(n, 2 * n));
-    if (this.centered) this.meanGrads = restoreState(rest.slice(2 * n, 3 * n));
   }
 
   getConfig(): tf.serialization.ConfigDict {
@@ -518,6 +635,44 @@ function rmspropWithOps(
   });
 }
 
+/**
+ * Plain stochastic gradient descent, θ ← θ + (−lr)·g, in tf.train.sgd's arithmetic (so its results equal
+ * tf.train.sgd's), with tsgan's exportable state. A learning rate of 0 is allowed: tests use it to keep
+ * every step identical.
+ */
+export class SGDOptimizer extends KeyedStateOptimizer {
+  static className = "TsganSGD";
+  readonly learningRate: number;
+
+  constructor(learningRate: number) {
+    super();
+    if (!(typeof learningRate === "number" && Number.isFinite(learningRate) && learningRate >= 0)) {
+      throw new Error(`sgd: learningRate must be a finite number ≥ 0, got ${learningRate}.`);
+    }
+    this.learningRate = learningRate;
+  }
+
+  protected slotNames(): readonly string[] {
+    return [];
+  }
+
+  applyGradients(gradients: Gradients): void {
+    this.forEachGradient(gradients, (value, g) => {
+      tf.tidy(() => value.assign(tf.add(tf.mul(tf.scalar(-this.learningRate), g), value)));
+    });
+  }
+
+  getConfig(): tf.serialization.ConfigDict {
+    return { learningRate: this.learningRate };
+  }
+
+  static fromConfig<T extends tf.serialization.Serializable>(
+    cls: tf.serialization.SerializableConstructor<T>, config: tf.serialization.ConfigDict,
+  ): T {
+    return new cls(config.learningRate);
+  }
+}
+
 function checkRate(opt: string, name: string, x: number): void {
   if (!(typeof x === "number" && Number.isFinite(x) && x > 0)) {
     throw new Error(`${opt}: ${name} must be a positive finite number, got ${x}.`);
@@ -532,6 +687,7 @@ function checkUnitInterval(opt: string, name: string, x: number): void {
 
 tf.serialization.registerClass(FusedAdamOptimizer);
 tf.serialization.registerClass(FusedRMSPropOptimizer);
+tf.serialization.registerClass(SGDOptimizer);
 
 /** Fused Adam with `tf.train.adam`'s signature and defaults (β1 0.9, β2 0.999, ε = backend epsilon, 1e-7). */
 export function adam(learningRate = 0.001, beta1 = 0.9, beta2 = 0.999, epsilon: number | null = null): FusedAdamOptimizer {
@@ -543,4 +699,9 @@ export function rmsprop(
   learningRate: number, decay = 0.9, momentum = 0.0, epsilon: number | null = null, centered = false,
 ): FusedRMSPropOptimizer {
   return new FusedRMSPropOptimizer(learningRate, decay, momentum, epsilon, centered);
+}
+
+/** Plain SGD with `tf.train.sgd`'s signature. */
+export function sgd(learningRate: number): SGDOptimizer {
+  return new SGDOptimizer(learningRate);
 }

@@ -76,12 +76,16 @@ export function nextSeed(): number {
   return Math.floor(stream() * 2147483647);
 }
 
-/** Fisher–Yates shuffle of `0..n-1` from tsgan's stream: the data order of an epoch. */
-export function permutation(n: number): Int32Array {
+/**
+ * Fisher–Yates shuffle of `0..n-1`, drawn from tsgan's stream or from `rng` (a `makeRandom(seed)`): the one
+ * shuffle of the library (the data order of an epoch in `shuffledBatches`).
+ */
+export function permutation(n: number, rng: () => number = stream): Int32Array {
+  if (!Number.isInteger(n) || n < 0) throw new Error(`permutation: n must be a non-negative integer, got ${n}.`);
   const p = new Int32Array(n);
   for (let i = 0; i < n; i++) p[i] = i;
   for (let i = n - 1; i > 0; i--) {
-    const j = Math.floor(stream() * (i + 1));
+    const j = Math.floor(rng() * (i + 1));
     const t = p[i]; p[i] = p[j]; p[j] = t;
   }
   return p;

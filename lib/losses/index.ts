@@ -18,6 +18,7 @@
  *   a target (minimax and least-squares discriminators); elsewhere a non-zero value is an error.
  */
 import * as tf from "@tensorflow/tfjs";
+import { nextSeed } from "../engine/seed";
 
 export type Reduction = "mean" | "sum" | "none";
 
@@ -250,16 +251,22 @@ export type GanLossName = "minimax" | "non-saturating" | "maximum-likelihood" | 
 export interface GanLossPair {
   discriminatorLoss: DiscriminatorLoss;
   generatorLoss: GeneratorLoss;
+  /**
+   * True when the discriminator is a critic whose raw output is the score (Wasserstein, hinge, least squares);
+   * false when its output is the logit of a probability (the minimax family). The training history reports
+   * mean raw scores for critics and mean sigmoid probabilities otherwise.
+   */
+  critic: boolean;
 }
 
-/** Each game by name: its discriminator loss and its generator loss. */
+/** Each game by name: its discriminator loss, its generator loss and whether D is a critic. */
 export const GAN_LOSSES: Readonly<Record<GanLossName, GanLossPair>> = Object.freeze({
-  minimax: { discriminatorLoss: minimaxDiscriminatorLoss, generatorLoss: minimaxGeneratorLoss },
-  "non-saturating": { discriminatorLoss: minimaxDiscriminatorLoss, generatorLoss: nonSaturatingGeneratorLoss },
-  "maximum-likelihood": { discriminatorLoss: minimaxDiscriminatorLoss, generatorLoss: maximumLikelihoodGeneratorLoss },
-  wasserstein: { discriminatorLoss: wassersteinDiscriminatorLoss, generatorLoss: wassersteinGeneratorLoss },
-  hinge: { discriminatorLoss: hingeDiscriminatorLoss, generatorLoss: hingeGeneratorLoss },
-  "least-squares": { discriminatorLoss: leastSquaresDiscriminatorLoss, generatorLoss: leastSquaresGeneratorLoss },
+  minimax: { discriminatorLoss: minimaxDiscriminatorLoss, generatorLoss: minimaxGeneratorLoss, critic: false },
+  "non-saturating": { discriminatorLoss: minimaxDiscriminatorLoss, generatorLoss: nonSaturatingGeneratorLoss, critic: false },
+  "maximum-likelihood": { discriminatorLoss: minimaxDiscriminatorLoss, generatorLoss: maximumLikelihoodGeneratorLoss, critic: false },
+  wasserstein: { discriminatorLoss: wassersteinDiscriminatorLoss, generatorLoss: wassersteinGeneratorLoss, critic: true },
+  hinge: { discriminatorLoss: hingeDiscriminatorLoss, generatorLoss: hingeGeneratorLoss, critic: true },
+  "least-squares": { discriminatorLoss: leastSquaresDiscriminatorLoss, generatorLoss: leastSquaresGeneratorLoss, critic: true },
 });
 
 /** Looks a game up by name, with an error listing the names when it is unknown. */
@@ -269,4 +276,124 @@ export function ganLoss(name: string): GanLossPair {
     throw new Error(`tsgan.losses: unknown GAN loss '${name}'; choose one of ${Object.keys(GAN_LOSSES).join(", ")}.`);
   }
   return pair;
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Auxiliary terms: ACGAN's class loss and WGAN-GP's gradient penalty
+// ---------------------------------------------------------------------------------------------------------
+
+/**
+ * Class labels as a [batch] int32 vector of ids. Accepts [batch] ids, a [batch, 1] column or
+ * [batch, numClasses] one-hot rows (their argmax).
+ */
+export function classIds(labels: tf.Tensor, numClasses: number): tf.Tensor1D {
+  return tf.tidy(() => {
+    if (labels.rank === 1) return labels.toInt() as tf.Tensor1D;
+    if (labels.rank === 2 && labels.shape[1] === 1) return labels.toInt().reshape([-1]) as tf.Tensor1D;
+    if (labels.rank === 2 && labels.shape[1] === numClasses) return tf.argMax(labels, 1).toInt() as tf.Tensor1D;
+    throw new Error(
+      `labels must be [batch] class ids, a [batch, 1] column or [batch, ${numClasses}] one-hot rows; got shape [${labels.shape}].`,
+    );
+  });
+}
+
+/**
+ * ACGAN's class loss, the negative log-likelihood of the correct class (−L_C for one set of images, Odena,
+ * Olah & Shlens 2017, "Conditional Image Synthesis with Auxiliary Classifier GANs", eq. 2): the batch mean of
+ * −log softmax(classLogits)[label], through logSoftmax so that large logits stay finite.
+ *
+ * Args: classLogits [n, numClasses]; labels [n] class ids, a [n, 1] column or [n, numClasses] one-hot rows.
+ * Returns: a scalar.
+ */
+export function acganClassLoss(classLogits: tf.Tensor, labels: tf.Tensor): tf.Scalar {
+  if (classLogits.rank !== 2) {
+    throw new Error(`acganClassLoss: classLogits must be [batch, numClasses], got shape [${classLogits.shape}].`);
+  }
+  const [n, numClasses] = classLogits.shape;
+  if (labels.shape[0] !== n) {
+    throw new Error(`acganClassLoss: ${n} rows of logits but ${labels.shape[0]} labels; give one label per image.`);
+  }
+  return tf.tidy(() => {
+    const picked = tf.oneHot(classIds(labels, numClasses), numClasses).toFloat().mul(tf.logSoftmax(classLogits)).sum(1);
+    return tf.neg(tf.mean(picked)) as tf.Scalar;
+  });
+}
+
+/** Where the gradient penalty is evaluated. */
+export type PenaltyPoints = "interpolates" | "perturbed-real";
+
+export interface GradientPenaltyOptions {
+  /** λ. Default 10 (Gulrajani et al. 2017, section 4; their toy experiments use 0.1). */
+  weight?: number;
+  /** The gradient norm the penalty pulls towards. Default 1 (a 1-Lipschitz critic). */
+  target?: number;
+  /** Penalise only norms above the target, max(0, ‖∇‖ − 1)² (the paper's appendix; Petzka et al. 2018). Default false. */
+  oneSided?: boolean;
+  /**
+   * "interpolates" (default): x̂ = ε·x + (1 − ε)·x̃ between real and generated examples (Gulrajani et al. 2017,
+   * Algorithm 1). "perturbed-real": DRAGAN's points around the data, x̂ = x + ε·δ with δ = 0.5·std(x)·U[0, 1]
+   * per element (Kodali et al. 2017, "On Convergence and Stability of GANs"); `fake` is then unused.
+   */
+  points?: PenaltyPoints;
+  /**
+   * Added inside the square root of the norm, so that a zero gradient (a constant critic) gives a finite
+   * penalty and a zero, not NaN, gradient (d√s/ds = 1/(2√s) is infinite at 0). Default 1e-10, as TF-GAN's
+   * `wasserstein_gradient_penalty`.
+   */
+  epsilon?: number;
+  /** The mixing weights ε, [batch] or broadcastable to x, for tests; default one U[0, 1] draw per example. */
+  mix?: tf.Tensor;
+}
+
+/**
+ * WGAN-GP's gradient penalty, Gulrajani et al. 2017, "Improved Training of Wasserstein GANs", eq. 3:
+ * λ·E[(‖∇_x̂ D(x̂)‖₂ − 1)²], the norm taken per example over all non-batch axes, on points x̂ between real and
+ * generated examples (one ε ~ U[0, 1] per example). The gradient with respect to x̂ is taken inside the caller's
+ * gradient tape, so the penalty's own gradient with respect to the critic's weights is a double backprop.
+ * Needs a critic whose outputs depend on each example alone: no batch normalisation (the paper's point).
+ *
+ * Args: critic, a function x → scores [batch] or [batch, 1]; real and fake, same shape [batch, ...].
+ * Returns: a scalar (already multiplied by λ).
+ */
+export function gradientPenalty(
+  critic: (x: tf.Tensor) => tf.Tensor, real: tf.Tensor, fake: tf.Tensor, options: GradientPenaltyOptions = {},
+): tf.Scalar {
+  const weight = options.weight ?? 10;
+  const target = options.target ?? 1;
+  const epsilon = options.epsilon ?? 1e-10;
+  const points = options.points ?? "interpolates";
+  if (typeof critic !== "function") throw new Error("gradientPenalty: critic must be a function x => scores.");
+  if (!(real instanceof tf.Tensor) || real.rank < 1) throw new Error("gradientPenalty: real must be a tensor [batch, ...].");
+  if (points === "interpolates" && !(fake instanceof tf.Tensor && tf.util.arraysEqual(real.shape, fake.shape))) {
+    throw new Error(
+      `gradientPenalty: real and fake must have the same shape, got [${real.shape}] and [${fake instanceof tf.Tensor ? fake.shape : typeof fake}].`,
+    );
+  }
+  if (points !== "interpolates" && points !== "perturbed-real") {
+    throw new Error(`gradientPenalty: points must be "interpolates" or "perturbed-real", got ${JSON.stringify(points)}.`);
+  }
+  for (const [name, v] of [["weight", weight], ["epsilon", epsilon]] as const) {
+    if (!(Number.isFinite(v) && v >= 0)) throw new Error(`gradientPenalty: ${name} must be a finite number ≥ 0, got ${v}.`);
+  }
+  const n = real.shape[0];
+  const perExample = [n, ...real.shape.slice(1).map(() => 1)];
+  return tf.tidy(() => {
+    const mix = options.mix !== undefined
+      ? (options.mix.rank === 1 ? options.mix.reshape(perExample) : options.mix)
+      : tf.randomUniform(perExample, 0, 1, "float32", nextSeed());
+    let xHat: tf.Tensor;
+    if (points === "interpolates") {
+      xHat = tf.add(tf.mul(mix, real), tf.mul(tf.sub(1, mix), fake));
+    } else {
+      const std = tf.sqrt(tf.moments(real).variance);
+      const delta = tf.mul(tf.mul(0.5, std), tf.randomUniform(real.shape, 0, 1, "float32", nextSeed()));
+      xHat = tf.add(real, tf.mul(mix, delta));
+    }
+    // Each score depends on its own example only, so the gradient of their sum holds every ∇_x̂ D(x̂_i).
+    const gradient = tf.grad((x: tf.Tensor) => tf.sum(critic(x)))(xHat);
+    const axes = real.shape.slice(1).map((_, i) => i + 1);
+    const norms = tf.sqrt(tf.add(axes.length > 0 ? tf.sum(tf.square(gradient), axes) : tf.square(gradient), epsilon));
+    const gap = options.oneSided ? tf.relu(tf.sub(norms, target)) : tf.sub(norms, target);
+    return tf.mul(weight, tf.mean(tf.square(gap))) as tf.Scalar;
+  });
 }

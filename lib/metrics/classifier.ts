@@ -14,7 +14,7 @@
 import * as fs from "fs";
 import * as path from "path";
 import * as tf from "@tensorflow/tfjs";
-import { fileSystem } from "../train/checkpoint";
+import { fileSystem } from "../io/files";
 import { packageRoot } from "../data/mnist";
 
 /** The stored classifiers, by name: the data set each one was trained on. */

@@ -8,9 +8,10 @@
  * D maximises L_S + L_C and G maximises L_C − L_S (section 3). As losses to minimise:
  *   D: the objective's discriminator loss (−L_S, cross-entropy on the source logit) + CE_real + CE_fake
  *   G: the objective's generator loss (the non-saturating −log D(G(z)) by default, in place of L_S) + CE_fake
- * where CE is `acganClassLoss`, the batch mean of −log P(C = c | X). These are the only changes from the
- * (conditional) GAN, and they enter the one training loop through its hooks: `discriminate` reads the
- * two-headed D as [logits, classLogits], `extraDiscriminatorLoss` / `extraGeneratorLoss` add the class terms.
+ * where CE is `acganClassLoss` (lib/losses), the batch mean of −log P(C = c | X). These are the only changes
+ * from the (conditional) GAN, and they enter the one training loop through its hooks: `discriminate` reads
+ * the two-headed D as [logits, classLogits], `extraDiscriminatorLoss` / `extraGeneratorLoss` add the class
+ * terms, which the history records apart: D's `classReal` and `classFake`, G's `class`.
  *
  * Networks (`trunk` option):
  *   "conv" (default; the paper's networks are convolutional): the DCGAN of `dcgan.ts`. G = the CGAN's label
@@ -20,12 +21,14 @@
  *   D's features then feed two dense heads: one logit for the source and numClasses logits for the class.
  */
 import * as tf from "@tensorflow/tfjs";
-import type { DiscriminatorStepContext, GanObjective, GanSpec, GeneratorStepContext, Network } from "../train/loop";
+import type { DiscriminatorStepContext, GanSpec, GeneratorStepContext } from "../train/gan-spec";
+import type { Network } from "../train/types";
+import { acganClassLoss } from "../losses";
 import {
-  CganOptions, conditionalGenerator, conditionalLatent, labelColumn, labelledGenerate, requireLabels, resolveCganOptions,
+  CganOptions, conditionalGenerator, conditionalLatent, labelledGenerate, requireLabels, resolveCganOptions,
 } from "./cgan";
 import { buildDcganDiscriminator, buildDcganGenerator } from "./dcgan";
-import { buildVanillaDiscriminator, buildVanillaGenerator } from "./vanilla-gan";
+import { buildVanillaDiscriminator, buildVanillaGenerator, SpecOverrides } from "./vanilla-gan";
 
 export type AcganTrunk = "conv" | "mlp";
 
@@ -90,29 +93,6 @@ export function buildAcganDiscriminator(opts: AcganOptions = {}): tf.LayersModel
   return model;
 }
 
-/**
- * ACGAN's class loss, the negative log-likelihood of the correct class (−L_C for one set of images, Odena et
- * al. 2017, eq. 2): the batch mean of −log softmax(classLogits)[label], computed through logSoftmax so that
- * large logits stay finite.
- *
- * Args: classLogits [n, numClasses]; labels [n] class ids, a [n, 1] column or [n, numClasses] one-hot rows.
- * Returns: a scalar.
- */
-export function acganClassLoss(classLogits: tf.Tensor, labels: tf.Tensor): tf.Scalar {
-  if (classLogits.rank !== 2) {
-    throw new Error(`acganClassLoss: classLogits must be [batch, numClasses], got shape [${classLogits.shape}].`);
-  }
-  const [n, numClasses] = classLogits.shape;
-  if (labels.shape[0] !== n) {
-    throw new Error(`acganClassLoss: ${n} rows of logits but ${labels.shape[0]} labels; give one label per image.`);
-  }
-  return tf.tidy(() => {
-    const ids = labelColumn(labels, numClasses).reshape([-1]) as tf.Tensor1D;
-    const picked = tf.oneHot(ids, numClasses).toFloat().mul(tf.logSoftmax(classLogits)).sum(1);
-    return tf.neg(tf.mean(picked)) as tf.Scalar;
-  });
-}
-
 /** The class-logit head of a discriminator output, with a message that says what is missing. */
 function classLogitsOf(output: { aux: tf.Tensor[] }, who: string): tf.Tensor {
   if (output.aux.length === 0) {
@@ -121,11 +101,8 @@ function classLogitsOf(output: { aux: tf.Tensor[] }, who: string): tf.Tensor {
   return output.aux[0];
 }
 
-export interface AcganSpecOptions extends AcganOptions {
-  generator?: tf.LayersModel;
-  discriminator?: tf.LayersModel;
-  /** The source loss pair or its `GAN_LOSSES` name. Default "non-saturating". */
-  objective?: GanObjective | string;
+/** The networks' options, the caller's overrides (the source objective defaults to "non-saturating"), and: */
+export interface AcganSpecOptions extends AcganOptions, SpecOverrides {
   /** Weight of the class terms against the source terms. The paper adds them unweighted: 1. */
   classLossWeight?: number;
 }
@@ -146,15 +123,16 @@ export function acganSpec(opts: AcganSpecOptions = {}): GanSpec {
     // D sees only the image: the label is what it must predict.
     discriminate: (d: Network, x: tf.Tensor, _labels: tf.Tensor | undefined, training: boolean) =>
       d.apply(x, { training }) as tf.Tensor[],
-    // −L_C on real and generated images.
-    extraDiscriminatorLoss: ({ real, latent, realOutput, fakeOutput }: DiscriminatorStepContext) =>
-      tf.tidy(() => tf.mul(weight, tf.add(
-        acganClassLoss(classLogitsOf(realOutput, "acganSpec"), requireLabels(real.labels, "acganSpec")),
-        acganClassLoss(classLogitsOf(fakeOutput, "acganSpec"), requireLabels(latent.labels, "acganSpec")),
-      )) as tf.Scalar),
+    // −L_C on real and on generated images, recorded apart.
+    extraDiscriminatorLoss: ({ real, latent, realOutput, fakeOutput }: DiscriminatorStepContext) => ({
+      classReal: tf.mul(weight, acganClassLoss(classLogitsOf(realOutput, "acganSpec"), requireLabels(real.labels, "acganSpec"))) as tf.Scalar,
+      classFake: tf.mul(weight, acganClassLoss(classLogitsOf(fakeOutput, "acganSpec"), requireLabels(latent.labels, "acganSpec"))) as tf.Scalar,
+    }),
     // −L_C on generated images: G is rewarded when D recognises the class it was asked for.
-    extraGeneratorLoss: ({ latent, fakeOutput }: GeneratorStepContext) =>
-      tf.tidy(() => tf.mul(weight,
-        acganClassLoss(classLogitsOf(fakeOutput, "acganSpec"), requireLabels(latent.labels, "acganSpec"))) as tf.Scalar),
+    extraGeneratorLoss: ({ latent, fakeOutput }: GeneratorStepContext) => ({
+      class: tf.mul(weight, acganClassLoss(classLogitsOf(fakeOutput, "acganSpec"), requireLabels(latent.labels, "acganSpec"))) as tf.Scalar,
+    }),
+    optimizers: opts.optimizers,
+    discriminatorSteps: opts.discriminatorSteps,
   };
 }

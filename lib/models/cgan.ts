@@ -27,8 +27,10 @@
  */
 import * as tf from "@tensorflow/tfjs";
 import { nextSeed, random } from "../engine/seed";
-import type { GanObjective, GanSpec, LatentBatch, LatentSampler, Network } from "../train/loop";
-import { buildVanillaGenerator } from "./vanilla-gan";
+import type { GanSpec } from "../train/gan-spec";
+import type { LatentBatch, LatentSampler, Network } from "../train/types";
+import { classIds } from "../losses";
+import { buildVanillaGenerator, SpecOverrides } from "./vanilla-gan";
 
 export type CganConditioning = "multiply" | "concatenate";
 
@@ -163,14 +165,7 @@ function assertShape(actual: (number | null)[], expected: (number | null)[], bui
  * [batch, numClasses] one-hot rows (their argmax).
  */
 export function labelColumn(labels: tf.Tensor, numClasses: number): tf.Tensor2D {
-  return tf.tidy(() => {
-    if (labels.rank === 1) return labels.toInt().reshape([-1, 1]) as tf.Tensor2D;
-    if (labels.rank === 2 && labels.shape[1] === 1) return labels.toInt() as tf.Tensor2D;
-    if (labels.rank === 2 && labels.shape[1] === numClasses) return tf.argMax(labels, 1).toInt().reshape([-1, 1]) as tf.Tensor2D;
-    throw new Error(
-      `cgan: labels must be [batch] class ids, a [batch, 1] column or [batch, ${numClasses}] one-hot rows; got shape [${labels.shape}].`,
-    );
-  });
+  return tf.tidy(() => classIds(labels, numClasses).reshape([-1, 1]) as tf.Tensor2D);
 }
 
 /** `count` class ids drawn uniformly from tsgan's seeded stream (so `seed(n)` fixes them). */
@@ -211,12 +206,8 @@ export function labelledGenerate(numClasses: number, who: string): NonNullable<G
     tf.tidy(() => g.apply([latent.z, labelColumn(requireLabels(latent.labels, who), numClasses)], { training }) as tf.Tensor);
 }
 
-export interface CganSpecOptions extends CganOptions {
-  generator?: tf.LayersModel;
-  discriminator?: tf.LayersModel;
-  /** The loss pair or its `GAN_LOSSES` name. The chapter trains with binary cross-entropy: "non-saturating". */
-  objective?: GanObjective | string;
-}
+/** The networks' options and the caller's overrides; the objective defaults to "non-saturating" (the chapter's binary cross-entropy). */
+export type CganSpecOptions = CganOptions & SpecOverrides;
 
 /**
  * A conditional GAN for `train()`: the chapter's networks (or the ones given), labelled noise from
@@ -232,6 +223,8 @@ export function cganSpec(opts: CganSpecOptions = {}): GanSpec {
     generate: labelledGenerate(numClasses, "cganSpec"),
     discriminate: (d: Network, x: tf.Tensor, labels: tf.Tensor | undefined, training: boolean) =>
       tf.tidy(() => d.apply([x, labelColumn(requireLabels(labels, "cganSpec"), numClasses)], { training }) as tf.Tensor),
+    optimizers: opts.optimizers,
+    discriminatorSteps: opts.discriminatorSteps,
   };
 }
 

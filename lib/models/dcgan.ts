@@ -29,6 +29,8 @@
  * `Math.random`, which `seed(n)` seeds.
  */
 import * as tf from "@tensorflow/tfjs";
+import { GanSpec, normalLatent } from "../train/gan-spec";
+import type { SpecOverrides } from "./vanilla-gan";
 
 export type DcganUpsampling = "upsample" | "transposed";
 export type DcganWeightInit = "default" | "dcgan";
@@ -169,4 +171,21 @@ export function buildDcganDiscriminator(opts: DcganOptions = {}): tf.Sequential 
   model.add(tf.layers.dense({ units: 1, ...init }));
   assertOutputShape(model, [null, 1], "buildDcganDiscriminator");
   return model;
+}
+
+/**
+ * The DCGAN for `train()`: the chapter's networks (or the paper's transposed generator with `upsampling`),
+ * standard normal z, the non-saturating objective and Adam(2e-4, β1 0.5) for each player (Radford et al.
+ * 2015, section 4: "learning rate of 0.0002", "β1 at 0.5"), k = 1 — each overridable.
+ */
+export function dcganSpec(opts: DcganOptions & SpecOverrides = {}): GanSpec {
+  const resolved = resolveOptions(opts, "dcganSpec");
+  return {
+    generator: opts.generator ?? buildDcganGenerator(resolved),
+    discriminator: opts.discriminator ?? buildDcganDiscriminator(resolved),
+    latent: normalLatent(resolved.latentDim),
+    objective: opts.objective ?? "non-saturating",
+    optimizers: opts.optimizers,
+    discriminatorSteps: opts.discriminatorSteps,
+  };
 }

@@ -17,6 +17,8 @@
  * scale. They draw from `Math.random`, so `seed(n)` beforehand makes them reproducible.
  */
 import * as tf from "@tensorflow/tfjs";
+import { GanObjective, GanSpec, normalLatent } from "../train/gan-spec";
+import type { OptimizerChoice } from "../train/types";
 
 export interface VanillaGanOptions {
   /** Length of the noise vector z. The chapter uses 100. */
@@ -92,4 +94,34 @@ export function buildVanillaDiscriminator(opts: VanillaGanOptions = {}): tf.Sequ
   model.add(tf.layers.dense({ units: 1 })); // a logit: no sigmoid
   assertOutputShape(model, [null, 1], "buildVanillaDiscriminator");
   return model;
+}
+
+/** What a variant's spec builder takes besides its networks' options: the caller's overrides of its defaults. */
+export interface SpecOverrides {
+  /** Networks to use instead of freshly built ones (e.g. restored from a checkpoint). */
+  generator?: tf.LayersModel;
+  discriminator?: tf.LayersModel;
+  /** The loss pair or its `GAN_LOSSES` name. */
+  objective?: GanObjective | string;
+  /** The players' optimizers (instances or factories). */
+  optimizers?: { generator?: OptimizerChoice; discriminator?: OptimizerChoice };
+  /** k, discriminator updates per generator update, or a function of the step. */
+  discriminatorSteps?: number | ((step: number) => number);
+}
+
+/**
+ * The chapter's vanilla GAN for `train()`: its MLPs, standard normal z of length latentDim, the
+ * non-saturating objective (the chapter trains with binary cross-entropy and labels 1 for G's samples) and
+ * Adam(2e-4, β1 0.5) for each player, k = 1 — each overridable.
+ */
+export function vanillaGanSpec(opts: VanillaGanOptions & SpecOverrides = {}): GanSpec {
+  const { latentDim, imageShape } = resolveOptions(opts, "vanillaGanSpec");
+  return {
+    generator: opts.generator ?? buildVanillaGenerator({ latentDim, imageShape }),
+    discriminator: opts.discriminator ?? buildVanillaDiscriminator({ imageShape }),
+    latent: normalLatent(latentDim),
+    objective: opts.objective ?? "non-saturating",
+    optimizers: opts.optimizers,
+    discriminatorSteps: opts.discriminatorSteps,
+  };
 }

@@ -5,9 +5,12 @@
  * behind tslab's `newDisplay()`), so the saved notebook holds only the final chart. Redraws are throttled:
  * each one re-sends every point, and a training loop reporting every step would otherwise flood the front
  * end and the CI log. Outside a notebook the same throttle prints one line of the latest values instead.
+ *
+ * Where the chart is drawn from its HTML (the classic Notebook, JupyterLab without plotly's extension), each
+ * update's script draws the new state with the plotly.js the page already has.
  */
 import { randomBytes } from "crypto";
-import { ChartOptions, displayBundle, figureBundle, Figure, inNotebook, lineChart } from "./plotly";
+import { ChartOptions, displayFigure, Figure, inNotebook, lineChart } from "./plotly";
 
 export interface LivePlotOptions extends ChartOptions {
   /** Redraw at most once per this many milliseconds (default 1000). `close()` always draws the final state. */
@@ -88,7 +91,9 @@ export function livePlot(seriesNames: string[], options: LivePlotOptions = {}): 
     dirty = false;
     lastDrawAt = now();
     if (inNotebook()) {
-      displayBundle(figureBundle(figure()), { displayId, update: drawnOnce });
+      // The first draw embeds plotly.js when the session has not yet (an output of its own, above the chart,
+      // so that the updates, which replace the chart's output, keep it).
+      displayFigure(figure(), { displayId, update: drawnOnce });
       drawnOnce = true;
     } else {
       const parts = Object.entries(lastValues).map(([k, v]) => `${k}=${formatValue(v)}`);

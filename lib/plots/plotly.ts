@@ -3,16 +3,18 @@
  *
  * A figure is shown as one display bundle holding several mime types, so every front end finds one it can
  * draw (Jupyter messaging spec, "display_data": the front end picks the richest type it understands):
- * - `application/vnd.plotly.v1+json`: the figure itself; JupyterLab (with plotly's extension), VS Code and
- *   the course site draw it interactively.
- * - `text/html`: a `<div>` and a script that draws it with `window.Plotly` when the page has plotly.js (the
- *   classic Notebook after `plotlyInit()`), and otherwise says what is missing instead of failing silently.
- * - `text/plain`: a one-line summary for consoles and logs.
+ * - `application/vnd.plotly.v1+json`: the figure itself; JupyterLab / Notebook 7 with plotly's extension,
+ *   VS Code and the course site draw it interactively with their own plotly.js.
+ * - `text/html`: a readable description of the figure (title, axes, each trace's size and range) and a
+ *   script that replaces it with the interactive chart, drawn by the plotly.js the notebook carries (see
+ *   plotlyjs.ts: embedded once per kernel session, before the first figure). This is what the classic
+ *   Notebook, JupyterLab without plotly's extension and `jupyter nbconvert --to html` exports show; a viewer
+ *   that runs no scripts (GitHub's) shows the description.
+ * - `text/plain`: the same description as text, for consoles and logs.
  *
- * Outside a tslab kernel (a script, a test, a CI log) nothing is displayed: `showPlot` prints one line and
- * returns the figure.
+ * Outside a tslab kernel (a script, a test, a CI log) nothing is displayed: `showPlot` prints one line.
  */
-import * as fs from "fs";
+import { autoEmbedEnabled, figureScript, plotlyJsVersion, plotlyLoaderHtml } from "./plotlyjs";
 
 /** One plotly trace (https://plotly.com/javascript/reference/); kept loose so every trace type fits. */
 export interface Trace {
@@ -54,7 +56,23 @@ let sinkOverride: DisplaySink | null | undefined;
 export function setDisplaySink(sink: DisplaySink | null | undefined): DisplaySink | null | undefined {
   const previous = sinkOverride;
   sinkOverride = sink;
+  // Another front end has not received plotly.js yet.
+  setPlotlyEmbedded(false);
   return previous;
+}
+
+/**
+ * Whether plotly.js was embedded in this kernel session. Kept on globalThis, not in this module, so that two
+ * copies of tsgan loaded in one kernel (say, from two paths) embed it once between them.
+ */
+const EMBEDDED = Symbol.for("tsgan.plotlyjs.embedded");
+
+function plotlyEmbedded(): boolean {
+  return (globalThis as Record<symbol, unknown>)[EMBEDDED] === true;
+}
+
+function setPlotlyEmbedded(value: boolean): void {
+  (globalThis as Record<symbol, unknown>)[EMBEDDED] = value;
 }
 
 /**
@@ -84,12 +102,15 @@ export function inNotebook(): boolean {
  * Sends one display bundle. With `displayId`, a later call with `update: true` replaces it in place
  * (`update_display_data`). Returns false when there is no kernel to send it to.
  */
-export function displayBundle(bundle: DisplayBundle, options: { displayId?: string; update?: boolean } = {}): boolean {
+export function displayBundle(
+  bundle: DisplayBundle,
+  options: { displayId?: string; update?: boolean; metadata?: Record<string, unknown> } = {},
+): boolean {
   const sink = kernelSink();
   if (!sink) return false;
   const message = {
     data: bundle,
-    metadata: {},
+    metadata: options.metadata ?? {},
     ...(options.displayId ? { transient: { display_id: options.displayId } } : {}),
   };
   sink(message, Boolean(options.update && options.displayId));
@@ -129,6 +150,88 @@ function escapeHtml(text: string): string {
   return text.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;");
 }
 
+function axisTitle(axis: unknown): string | undefined {
+  if (!axis || typeof axis !== "object") return undefined;
+  const title = (axis as { title?: unknown }).title;
+  if (typeof title === "string") return title || undefined;
+  if (title && typeof title === "object" && typeof (title as { text?: unknown }).text === "string") return (title as { text: string }).text || undefined;
+  return undefined;
+}
+
+/** Four significant digits, without trailing zeros: enough to read a range. */
+function short(value: number): string {
+  if (!Number.isFinite(value)) return String(value);
+  if (value === 0) return "0";
+  return String(Number(value.toPrecision(4)));
+}
+
+/** "n values, a to b" for the finite numbers among `values` (strings are categories: only counted). */
+function describeValues(values: unknown, what: string): string | undefined {
+  if (!Array.isArray(values) && !ArrayBuffer.isView(values)) return undefined;
+  const list = Array.from(values as ArrayLike<unknown>).flat(2) as unknown[];
+  const numbers = list.filter((v): v is number => typeof v === "number" && Number.isFinite(v));
+  if (numbers.length === 0) return list.length ? `${what} ${list.length} categories` : undefined;
+  let min = Infinity;
+  let max = -Infinity;
+  for (const v of numbers) {
+    if (v < min) min = v;
+    if (v > max) max = v;
+  }
+  return `${what} ${short(min)} to ${short(max)}`;
+}
+
+const MAX_DESCRIBED_TRACES = 20;
+
+/** One line per trace: its type and name, how many points, and the range of each coordinate. */
+function traceLines(figure: Figure): string[] {
+  const lines = figure.data.slice(0, MAX_DESCRIBED_TRACES).map((t) => {
+    const type = t.type ?? "scatter";
+    const head = `${type}${t.name ? ` "${t.name}"` : ""}`;
+    const parts: string[] = [];
+    if (Array.isArray(t.z)) {
+      const rows = t.z.length;
+      const cols = Array.isArray(t.z[0]) ? t.z[0].length : 0;
+      parts.push(`${rows} × ${cols} grid`);
+      for (const [key, label] of [["x", "x"], ["y", "y"], ["z", "values"]] as const) {
+        const d = describeValues(t[key], label);
+        if (d) parts.push(d);
+      }
+    } else {
+      const n = Math.max(lengthOf(t.x), lengthOf(t.y));
+      if (n > 0) parts.push(`${n} ${type === "histogram" ? "values" : "points"}`);
+      for (const key of ["x", "y"] as const) {
+        const d = describeValues(t[key], key);
+        if (d) parts.push(d);
+      }
+    }
+    return parts.length ? `${head}: ${parts.join(", ")}` : head;
+  });
+  if (figure.data.length > MAX_DESCRIBED_TRACES) lines.push(`... and ${figure.data.length - MAX_DESCRIBED_TRACES} more traces`);
+  return lines;
+}
+
+function lengthOf(values: unknown): number {
+  return Array.isArray(values) || ArrayBuffer.isView(values) ? (values as ArrayLike<unknown>).length : 0;
+}
+
+/** The axes' titles, "x: step, y: loss", or undefined when neither has one. */
+function axesLine(figure: Figure): string | undefined {
+  const x = axisTitle(figure.layout?.xaxis);
+  const y = axisTitle(figure.layout?.yaxis);
+  if (!x && !y) return undefined;
+  return [x ? `x: ${x}` : "", y ? `y: ${y}` : ""].filter(Boolean).join(", ");
+}
+
+/**
+ * A figure as text a reader can use without any chart: the summary line, the axes, then one line per
+ * trace with its size and ranges. This is the `text/plain` of a figure, and what its HTML shows until (or
+ * where never) plotly.js draws it.
+ */
+export function figureDescription(figure: Figure): string {
+  const axes = axesLine(figure);
+  return [figureSummary(figure), ...(axes ? [`  axes: ${axes}`] : []), ...traceLines(figure).map((l) => `  ${l}`)].join("\n");
+}
+
 /** JSON that is safe inside a `<script>` element (no `</script>` or `<!--` can close it early). */
 export function scriptSafeJson(value: unknown): string {
   return JSON.stringify(value).replace(/</g, "\\u003c").replace(/\u2028/g, "\\u2028").replace(/\u2029/g, "\\u2029");
@@ -136,21 +239,21 @@ export function scriptSafeJson(value: unknown): string {
 
 let htmlIdCounter = 0;
 
-/** The `text/html` fallback: draws with the page's plotly.js when it has one, otherwise explains. */
+/**
+ * The `text/html` of a figure: its description (what a page that runs no scripts shows) and a script that
+ * replaces it with the chart, drawn by the page's plotly.js (see plotlyjs.ts).
+ */
 export function figureHtml(figure: Figure): string {
   const id = `tsgan-plot-${process.pid}-${Date.now().toString(36)}-${htmlIdCounter++}`;
-  const summary = escapeHtml(figureSummary(figure));
-  return [
-    `<div id="${id}" class="tsgan-plot">${summary}</div>`,
-    "<script>",
-    "(function () {",
-    `  var fig = ${scriptSafeJson(figure)};`,
-    `  var el = document.getElementById(${JSON.stringify(id)});`,
-    "  if (window.Plotly) { el.textContent = ''; window.Plotly.newPlot(el, fig.data, fig.layout || {}, fig.config || {}); }",
-    "  else { el.textContent += ' (plotly.js is not loaded on this page: run tsgan.plotlyInit() once, or open the notebook in JupyterLab or VS Code)'; }",
-    "})();",
-    "</script>",
-  ].join("\n");
+  const title = figureTitle(figure);
+  const axes = axesLine(figure);
+  const traces = traceLines(figure);
+  const description = [
+    `<p><strong>${escapeHtml(title ? `Plotly figure "${title}"` : "Plotly figure")}</strong>` +
+      ` (interactive where the page runs scripts)${axes ? `<br>axes: ${escapeHtml(axes)}` : ""}</p>`,
+    traces.length ? `<ul>${traces.map((l) => `<li>${escapeHtml(l)}</li>`).join("")}</ul>` : "",
+  ].join("");
+  return [`<div id="${id}" class="tsgan-plot">${description}</div>`, figureScript(id, scriptSafeJson(figure))].join("\n");
 }
 
 /** The display bundle for a figure: plotly JSON, an HTML fallback and a text summary. */
@@ -160,8 +263,21 @@ export function figureBundle(figure: Figure): DisplayBundle {
   return {
     [PLOTLY_MIME]: plain,
     "text/html": figureHtml(plain),
-    "text/plain": figureSummary(plain),
+    "text/plain": figureDescription(plain),
   };
+}
+
+/**
+ * Shows a figure bundle (or, with `update`, replaces the display `displayId`). Before the first figure of a
+ * kernel session the notebook gets plotly.js (see plotlyjs.ts), as an output of its own just above the
+ * figure: a live plot's later updates replace the figure's output, and must not take plotly.js with them.
+ * Returns false outside a notebook.
+ */
+export function displayFigure(figure: Figure, options: { displayId?: string; update?: boolean } = {}): boolean {
+  const bundle = figureBundle(figure);
+  if (!inNotebook()) return false;
+  if (!(options.update && options.displayId) && !plotlyEmbedded() && autoEmbedEnabled()) plotlyInit();
+  return displayBundle(bundle, options);
 }
 
 /**
@@ -170,20 +286,24 @@ export function figureBundle(figure: Figure): DisplayBundle {
  * under its chart would only be noise.
  */
 export function showPlot(figure: Figure): void {
-  const bundle = figureBundle(figure);
-  if (!displayBundle(bundle)) console.log(`[tsgan] ${bundle["text/plain"]} (not in a notebook: nothing displayed)`);
+  if (!displayFigure(figure)) console.log(`[tsgan] ${figureSummary(plainFigure(figure))} (not in a notebook: nothing displayed)`);
 }
 
 /**
- * Puts plotly.js into the classic Jupyter Notebook page (as `Plotly` on window) so the `text/html` fallback
- * of later plots draws offline. JupyterLab and VS Code do not need this. It embeds the installed
- * plotly.min.js (about 5 MB) in the notebook, so call it only where no plotly renderer exists.
+ * Optional: embeds plotly.js in the notebook now. Figures do this by themselves before the first one of a
+ * kernel session, so there is no need to call it; it is for a notebook whose output holding plotly.js was
+ * cleared (by re-running that cell) and for `TSGAN_PLOTLY_EMBED=off`. It adds the installed plotly.js,
+ * compressed (about 2 MB), to the notebook; the figures of the page, earlier ones included, then draw.
+ * Returns false outside a notebook.
  */
 export function plotlyInit(): boolean {
-  const source = fs.readFileSync(require.resolve("plotly.js-dist-min/plotly.min.js"), "utf8");
-  // Hide AMD's `define` while plotly loads, or it registers itself as a module instead of setting window.Plotly.
-  const html = `<script>(function(){var d=window.define;window.define=undefined;\n${source.replace(/<\/script/gi, "<\\/script")}\nwindow.define=d;})();</script>`;
-  return displayBundle({ "text/html": html, "text/plain": "plotly.js loaded into the page" });
+  const version = plotlyJsVersion();
+  const sent = displayBundle(
+    { "text/html": plotlyLoaderHtml(), "text/plain": `(plotly.js ${version}, embedded for this notebook's charts)` },
+    { metadata: { tsgan: { plotlyjs: version } } },
+  );
+  if (sent) setPlotlyEmbedded(true);
+  return sent;
 }
 
 // ---------------------------------------------------------------------------------------------------------

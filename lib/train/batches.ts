@@ -1,37 +1,17 @@
 /**
- * Batch sources whose order is a pure function of (seed, batch index), so that a training run resumed
- * from a checkpoint sees exactly the batches an uninterrupted run would have seen.
+ * Batch sources whose order is a pure function of (seed, batch index), so that a training run resumed from a
+ * checkpoint sees exactly the batches an uninterrupted run would have seen. This is the library's one
+ * batching path: the loop takes only functions of the batch index (an iterator cannot be rewound on resume).
  */
 import * as tf from "@tensorflow/tfjs";
-import { makeRandom } from "../engine/seed";
+import { makeRandom, permutation } from "../engine/seed";
+import type { Batch, BatchSource } from "./types";
 
-/** One batch of real data; `labels` (one-hot or class ids) for conditional variants. */
-export interface Batch {
-  x: tf.Tensor;
-  labels?: tf.Tensor;
-}
+export type { Batch, BatchSource } from "./types";
 
-/**
- * Where real data comes from. A function gets the batch size and the index of the batch within the run
- * (0, 1, 2, ... across discriminator steps), or an iterator yields batches. The loop takes ownership of what
- * it gets and disposes it after the step, so return fresh tensors (a `tf.gather`, a `tf.randomNormal`), not a
- * tensor you keep.
- */
-export type BatchSource =
-  | ((batchSize: number, batchIndex: number) => tf.Tensor | Batch)
-  | Iterator<tf.Tensor | Batch>
-  | Iterable<tf.Tensor | Batch>;
-
-/** The epoch's shuffled order: Fisher–Yates driven by a generator seeded from (seed, epoch). */
+/** The epoch's order: `permutation` driven by a generator seeded from (seed, epoch). */
 function epochOrder(n: number, seed: number, epoch: number): Int32Array {
-  const next = makeRandom((seed ^ Math.imul(epoch + 1, 0x9e3779b1)) >>> 0);
-  const p = new Int32Array(n);
-  for (let i = 0; i < n; i++) p[i] = i;
-  for (let i = n - 1; i > 0; i--) {
-    const j = Math.floor(next() * (i + 1));
-    const t = p[i]; p[i] = p[j]; p[j] = t;
-  }
-  return p;
+  return permutation(n, makeRandom((seed ^ Math.imul(epoch + 1, 0x9e3779b1)) >>> 0));
 }
 
 export interface ShuffledBatchesOptions {
@@ -39,20 +19,43 @@ export interface ShuffledBatchesOptions {
   seed?: number;
 }
 
+/** Tensors that share their first axis (examples) and are served in one order: a paired data set. */
+export type BatchTensors = { x: tf.Tensor } & Partial<Omit<Batch, "x">>;
+
 /**
- * Mini-batches of `x` (and `labels`, first axis = examples) in a reshuffled order every epoch, dropping the
- * last incomplete batch. Batch `i` depends only on (seed, i): resuming at any step reproduces the order.
- * The caller keeps ownership of `x` and `labels`; each batch is a new tensor.
+ * Mini-batches in a reshuffled order every epoch, dropping the last incomplete batch. Batch `i` depends only
+ * on (seed, i): resuming at any step reproduces the order. Give `x` (and `labels`), or a record of tensors
+ * that share the first axis (`{x, target}` for pix2pix's pairs), which are gathered with one order.
+ * The caller keeps ownership of the tensors; each batch is new.
  */
-export function shuffledBatches(x: tf.Tensor, labels?: tf.Tensor, options: ShuffledBatchesOptions = {}): BatchSource {
-  const n = x.shape[0];
-  if (labels !== undefined && labels.shape[0] !== n) {
-    throw new Error(`shuffledBatches: x has ${n} examples but labels has ${labels.shape[0]}; they must match.`);
+export function shuffledBatches(x: tf.Tensor, labels?: tf.Tensor, options?: ShuffledBatchesOptions): BatchSource;
+export function shuffledBatches(tensors: BatchTensors, options?: ShuffledBatchesOptions): BatchSource;
+export function shuffledBatches(
+  first: tf.Tensor | BatchTensors, second?: tf.Tensor | ShuffledBatchesOptions, third?: ShuffledBatchesOptions,
+): BatchSource {
+  let tensors: Record<string, tf.Tensor>;
+  let options: ShuffledBatchesOptions;
+  if (first instanceof tf.Tensor) {
+    tensors = second instanceof tf.Tensor ? { x: first, labels: second } : { x: first };
+    options = (second instanceof tf.Tensor ? third : second) ?? {};
+  } else {
+    if (first == null || !(first.x instanceof tf.Tensor)) {
+      throw new Error("shuffledBatches: give x (a tensor of examples) or a record {x, labels?, target?, domainB?} of tensors.");
+    }
+    tensors = Object.fromEntries(Object.entries(first).filter(([, t]) => t !== undefined)) as Record<string, tf.Tensor>;
+    options = (second as ShuffledBatchesOptions | undefined) ?? {};
+  }
+  const n = tensors.x.shape[0];
+  for (const [key, t] of Object.entries(tensors)) {
+    if (!(t instanceof tf.Tensor)) throw new Error(`shuffledBatches: ${key} must be a tf.Tensor, got ${typeof t}.`);
+    if (t.shape[0] !== n) {
+      throw new Error(`shuffledBatches: x has ${n} examples but ${key} has ${t.shape[0]}; they must match.`);
+    }
   }
   const seed = options.seed ?? 0;
   let cachedEpoch = -1;
   let cachedOrder = new Int32Array(0);
-  return (batchSize: number, batchIndex: number): Batch => {
+  const source = (batchSize: number, batchIndex: number): Batch => {
     if (batchSize > n) {
       throw new Error(`shuffledBatches: batch size ${batchSize} is larger than the ${n} examples; lower it.`);
     }
@@ -65,9 +68,30 @@ export function shuffledBatches(x: tf.Tensor, labels?: tf.Tensor, options: Shuff
     const start = (batchIndex % perEpoch) * batchSize;
     return tf.tidy(() => {
       const idx = tf.tensor1d(cachedOrder.subarray(start, start + batchSize), "int32");
-      const batch: Batch = { x: tf.gather(x, idx) };
-      if (labels !== undefined) batch.labels = tf.gather(labels, idx);
+      const batch: Record<string, tf.Tensor> = {};
+      for (const [key, t] of Object.entries(tensors)) batch[key] = tf.gather(t, idx);
       return batch as unknown as tf.TensorContainer;
     }) as unknown as Batch;
   };
+  return Object.assign(source, { order: { kind: "shuffled", seed, examples: n, fields: Object.keys(tensors) } });
+}
+
+/**
+ * Two unpaired sources served together (CycleGAN's domains): batch i holds `a`'s batch i as `x` and `b`'s as
+ * `domainB`. Give the two sources different seeds, or their orders are the same permutation.
+ */
+export function unpairedBatches(a: BatchSource, b: BatchSource): BatchSource {
+  if (typeof a !== "function" || typeof b !== "function") {
+    throw new Error("unpairedBatches: a and b must be batch sources (functions of (batchSize, batchIndex)), e.g. shuffledBatches(x).");
+  }
+  const source = (batchSize: number, batchIndex: number): Batch => {
+    const fromA = a(batchSize, batchIndex), fromB = b(batchSize, batchIndex);
+    const xA = fromA instanceof tf.Tensor ? fromA : fromA.x;
+    const xB = fromB instanceof tf.Tensor ? fromB : fromB.x;
+    // Anything else the two batches carried is not part of an unpaired batch: free it.
+    if (!(fromA instanceof tf.Tensor)) tf.dispose(Object.values(fromA).filter((t) => t !== xA));
+    if (!(fromB instanceof tf.Tensor)) tf.dispose(Object.values(fromB).filter((t) => t !== xB));
+    return { x: xA, domainB: xB };
+  };
+  return Object.assign(source, { order: { kind: "unpaired", a: a.order ?? null, b: b.order ?? null } });
 }

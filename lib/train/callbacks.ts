@@ -4,20 +4,11 @@
  */
 import * as tf from "@tensorflow/tfjs";
 import { seed as seedEverything } from "../engine/seed";
-import type { StepLog, TrainState, LatentBatch } from "./loop";
-import { generateSamples, toLatentBatch } from "./loop";
+import { Game, LatentBatch, StepLog, tensorsOf, toLatentBatch, TrainCallback, TrainState } from "./types";
 
-export interface TrainCallback {
-  onTrainBegin?(state: TrainState): void | Promise<void>;
-  /** After every generator step, with that step's numbers (recorded in the history or not). */
-  onStepEnd?(log: StepLog, state: TrainState): void | Promise<void>;
-  /** After every `stepsPerEpoch` steps (1-based epoch number). */
-  onEpochEnd?(epoch: number, state: TrainState): void | Promise<void>;
-  /** When training ends, also when it ends with an error. */
-  onTrainEnd?(state: TrainState): void | Promise<void>;
-}
+export type { TrainCallback } from "./types";
 
-/** Calls `fn` every `n` generator steps: the hook point for live plots and custom logging. */
+/** Calls `fn` every `n` steps: the hook point for live plots and custom logging. */
 export function every(n: number, fn: (log: StepLog, state: TrainState) => void | Promise<void>): TrainCallback {
   if (!Number.isInteger(n) || n <= 0) throw new Error(`every: n must be a positive integer, got ${n}.`);
   return {
@@ -50,18 +41,34 @@ function formatNumber(x: number): string {
   return Math.abs(x) >= 1000 || (Math.abs(x) < 1e-3 && x !== 0) ? x.toExponential(2) : x.toFixed(4);
 }
 
-/** One progress line, e.g. `step 120/500 [####----] 24% | D 1.2345 G 0.9876 | D(x) 0.6120 D(G(z)) 0.4210`. */
-export function formatProgress(log: StepLog, totalSteps: number, width = 20, rate?: number): string {
+/**
+ * One progress line: each player's loss, then the scores it recorded, e.g.
+ * `step 120/500 [####----] 24% | D 1.2345 G 0.9876 | D real 0.6120 fake 0.4210 | G fake 0.4420`.
+ * `labels` maps player names to short labels (a game's players' `label`s); default the names.
+ */
+export function formatProgress(
+  log: StepLog, totalSteps: number, width = 20, rate?: number, labels: Record<string, string> = {},
+): string {
   const fraction = totalSteps > 0 ? Math.min(1, log.step / totalSteps) : 1;
   const filled = Math.round(fraction * width);
   const bar = "#".repeat(filled) + "-".repeat(width - filled);
   const digits = String(totalSteps).length;
+  const players = Object.entries(log.players);
+  const label = (name: string) => labels[name] ?? name;
   let line =
     `step ${String(log.step).padStart(digits)}/${totalSteps} [${bar}] ${String(Math.floor(fraction * 100)).padStart(3)}%` +
-    ` | D ${formatNumber(log.discriminatorLoss)} G ${formatNumber(log.generatorLoss)}` +
-    ` | D(x) ${formatNumber(log.meanDReal)} D(G(z)) ${formatNumber(log.meanDFake)}`;
+    ` | ${players.map(([name, p]) => `${label(name)} ${formatNumber(p.loss)}`).join(" ")}`;
+  for (const [name, p] of players) {
+    const scores = Object.entries(p.scores);
+    if (scores.length > 0) line += ` | ${label(name)} ${scores.map(([k, v]) => `${k} ${formatNumber(v)}`).join(" ")}`;
+  }
   if (rate !== undefined && Number.isFinite(rate)) line += ` | ${rate.toFixed(1)} step/s`;
   return line;
+}
+
+/** Short labels of a game's players, for progress lines. */
+export function playerLabels(game: Game): Record<string, string> {
+  return Object.fromEntries(game.players.map((p) => [p.name, p.label ?? p.name]));
 }
 
 /** Prints training progress: a redrawn line on a terminal, sparse lines in a notebook. */
@@ -89,7 +96,7 @@ export function progressBar(options: ProgressBarOptions = {}): TrainCallback {
       lastDraw = now;
       const seconds = (now - startTime) / 1000;
       const rate = seconds > 0 ? (log.step - startStep) / seconds : undefined;
-      const line = formatProgress(log, state.totalSteps, width, rate);
+      const line = formatProgress(log, state.totalSteps, width, rate, playerLabels(state.game));
       if (tty) {
         stream.write(`\r${line}\x1b[K`);
         drewOnTty = true;
@@ -116,8 +123,9 @@ export interface SampleEveryOptions {
 }
 
 /**
- * Every `n` steps, generates samples from a fixed latent batch (inference mode) and hands them to `fn`
- * (a sample grid, a histogram, a scatter plot). The tensor is disposed after `fn` resolves: clone it to keep.
+ * Every `n` steps, generates samples from a fixed latent batch (inference mode, through the game's `sample`)
+ * and hands them to `fn` (a sample grid, a histogram, a scatter plot). The tensor is disposed after `fn`
+ * resolves: clone it to keep.
  */
 export function sampleEvery(
   n: number,
@@ -127,7 +135,8 @@ export function sampleEvery(
   if (!Number.isInteger(n) || n <= 0) throw new Error(`sampleEvery: n must be a positive integer, got ${n}.`);
   let latent: LatentBatch | null = null;
   const emit = async (state: TrainState) => {
-    const samples = tf.tidy(() => generateSamples(state.gan, latent as LatentBatch, false));
+    const sample = state.game.sample as NonNullable<Game["sample"]>;
+    const samples = tf.tidy(() => sample(latent as LatentBatch));
     try {
       await fn(samples, state.step, state);
     } finally {
@@ -136,10 +145,15 @@ export function sampleEvery(
   };
   return {
     async onTrainBegin(state) {
+      const { game } = state;
+      if (typeof game.sample !== "function" || typeof game.latent !== "function") {
+        throw new Error("sampleEvery: the game needs latent() and sample(latent) to draw samples (a GanSpec has both).");
+      }
       // Reseeding here does not disturb training: every step reseeds itself (see loop.ts).
       seedEverything(options.seed ?? 1234);
+      const sampler = game.latent;
       latent = tf.tidy(() => {
-        const l = toLatentBatch(state.gan.latent(options.count ?? 64));
+        const l = toLatentBatch(sampler(options.count ?? 64));
         return (l.labels ? { z: l.z, labels: l.labels } : { z: l.z }) as unknown as tf.TensorContainer;
       }) as unknown as LatentBatch;
       if (options.atStart) await emit(state);
@@ -148,7 +162,7 @@ export function sampleEvery(
       if (log.step % n === 0) await emit(state);
     },
     onTrainEnd() {
-      if (latent) tf.dispose([latent.z, latent.labels ?? []]);
+      if (latent) tf.dispose(tensorsOf(latent));
       latent = null;
     },
   };

@@ -1,158 +1,98 @@
 /**
- * Checkpoints on every backend: models (topology + weights), optimizer state, history and step counter,
- * written with plain `fs` (tfjs-node's `file://` handler does not exist under wasm or cpu).
+ * Checkpoints of any game: every named network and every player's optimizer state, plus the step, the run's
+ * seed, the position in the data and the history, so that a resumed run continues exactly as the
+ * uninterrupted one would have.
  *
  * Layout of a checkpoint directory:
  *
- *   dir/latest.json                       {"checkpoint": "step-00000500", "step": 500}
- *   dir/step-00000500/state.json          step, seed, history, batch size, k
- *   dir/step-00000500/generator/          model.json + weights.bin (tf.loadLayersModel-compatible)
- *   dir/step-00000500/discriminator/      model.json + weights.bin
- *   dir/step-00000500/optimizer-generator/, optimizer-discriminator/   optimizer.getWeights()
+ *   dir/latest.json                          {"checkpoint": "step-00000500", "step": 500}
+ *   dir/step-00000500/state.json             step, seed, batches drawn, data order, history, names
+ *   dir/step-00000500/networks/<network>/    model.json + weights.bin (tf.loadLayersModel-compatible)
+ *   dir/step-00000500/optimizers/<player>/   model.json (the state's description) + weights.bin (its slots)
+ *
+ * Optimizer state is stored per variable as (network, index of the weight in that network), not by tfjs's
+ * variable names, which differ between processes (a rebuilt model's layers get new unique names): on restore
+ * each entry goes to whatever variable now sits at that place, so a rebuilt network takes its moments back.
  *
  * Atomicity: a checkpoint is written into a hidden temporary directory, fsynced, and renamed into place; only
- * then is `latest.json` replaced (write a temporary file, rename over — atomic on POSIX). A crash at any
- * point leaves `latest.json` naming the previous complete checkpoint.
+ * then is `latest.json` replaced (write a temporary file, rename over — atomic on POSIX). A crash at any point
+ * leaves `latest.json` naming the previous complete checkpoint.
  */
 import * as fs from "fs";
 import * as path from "path";
 import * as tf from "@tensorflow/tfjs";
-import type { GanOptimizers, Network, TrainHistory } from "./loop";
-import { HISTORY_KEYS, trainableVariables } from "./loop";
+import { fileSystem, fsyncDir, MODEL_JSON, readJson, readWeightsDir, writeFileDurable, writeWeightsDir } from "../io/files";
+import { isStatefulOptimizer, OptimizerState } from "../engine/optimizers";
+import { DataOrder, Game, Network, TrainHistory, trainableVariables } from "./types";
+import type { GanSpec } from "./gan-spec";
 
 export const CHECKPOINT_FORMAT = "tsgan-checkpoint";
-export const CHECKPOINT_VERSION = 1;
+export const CHECKPOINT_VERSION = 2;
 const LATEST = "latest.json";
-const MODEL_JSON = "model.json";
-const WEIGHTS_BIN = "weights.bin";
 
-/** Writes a file and flushes it to disk before returning, so a later rename never exposes a partial file. */
-function writeFileDurable(file: string, data: string | Uint8Array): void {
-  const bytes = typeof data === "string" ? Buffer.from(data, "utf8") : data;
-  const fd = fs.openSync(file, "w");
-  try {
-    let offset = 0;
-    while (offset < bytes.length) offset += fs.writeSync(fd, bytes, offset, bytes.length - offset);
-    fs.fsyncSync(fd);
-  } finally {
-    fs.closeSync(fd);
+/** What `state.json` holds. */
+export interface CheckpointState {
+  format: string;
+  version: number;
+  step: number;
+  /** The run's seed: every step reseeds all random sources from (seed, step), so this and `step` fix the RNG. */
+  seed: number;
+  batchSize: number;
+  /** Real batches drawn so far: the index of the next one (the data position, whatever the schedule). */
+  batchesDrawn: number;
+  /** What the batch source was built from (`shuffledBatches`' seed and size), when it says. */
+  dataOrder: DataOrder | null;
+  history: TrainHistory;
+  /** Network name → its directory under networks/. */
+  networks: Record<string, string>;
+  /** Player name → its directory under optimizers/ and the networks it trains. */
+  players: Record<string, { dir: string; trains: string[]; optimizer: string }>;
+  /** The game's `variantState.save()`, when it has one. */
+  variantState?: unknown;
+  savedAt: string;
+}
+
+/** What a checkpoint is made of. `game` may be a GanSpec (its two players are "generator" and "discriminator"). */
+export interface CheckpointContents {
+  game: Game | GanSpec;
+  optimizers: Readonly<Record<string, tf.Optimizer>>;
+  history: TrainHistory;
+  step: number;
+  seed: number;
+  batchSize: number;
+  batchesDrawn: number;
+  dataOrder?: DataOrder | null;
+}
+
+export interface SaveCheckpointOptions {
+  /** Checkpoints to keep in the directory, newest first. Default 2. */
+  keep?: number;
+}
+
+/** The networks of a game or spec, and which networks each player trains. */
+function layout(game: Game | GanSpec): { networks: Record<string, Network>; trains: Record<string, string[]>; variantState?: Game["variantState"] } {
+  if (game != null && Array.isArray((game as Game).players)) {
+    const g = game as Game;
+    return { networks: g.networks, trains: Object.fromEntries(g.players.map((p) => [p.name, p.trains])), variantState: g.variantState };
   }
-}
-
-/** Flushes a directory entry (the rename) where the platform allows it. */
-function fsyncDir(dir: string): void {
-  let fd: number | undefined;
-  try {
-    fd = fs.openSync(dir, "r");
-    fs.fsyncSync(fd);
-  } catch {
-    // Windows cannot open directories; the rename is still atomic there.
-  } finally {
-    if (fd !== undefined) fs.closeSync(fd);
+  const spec = game as GanSpec;
+  if (spec == null || spec.generator == null || spec.discriminator == null) {
+    throw new Error("checkpoint: expected a Game ({networks, players}) or a GanSpec ({generator, discriminator, ...}).");
   }
-}
-
-function readJson(file: string, what: string): Record<string, unknown> {
-  if (!fs.existsSync(file)) throw new Error(`${what}: ${file} not found.`);
-  const text = fs.readFileSync(file, "utf8");
-  try {
-    const value = JSON.parse(text);
-    if (value === null || typeof value !== "object") throw new Error("not a JSON object");
-    return value as Record<string, unknown>;
-  } catch (err) {
-    throw new Error(`${what}: ${file} is not valid JSON (truncated or corrupt?): ${(err as Error).message}`);
-  }
-}
-
-const BYTES_PER_ELEMENT: Record<string, number> = { float32: 4, int32: 4, bool: 1, complex64: 8 };
-
-/** Bytes that `specs` describe, or null when quantized/string weights make that unknowable up front. */
-function expectedBytes(specs: tf.io.WeightsManifestEntry[]): number | null {
-  let total = 0;
-  for (const s of specs) {
-    const size = s.shape.reduce((a, b) => a * b, 1);
-    if (s.quantization || BYTES_PER_ELEMENT[s.dtype] === undefined) return null;
-    total += size * BYTES_PER_ELEMENT[s.dtype];
-  }
-  return total;
-}
-
-interface WeightsFile {
-  json: Record<string, unknown>;
-  specs: tf.io.WeightsManifestEntry[];
-  data: ArrayBuffer;
-  jsonPath: string;
-  binPath: string;
-}
-
-/** Reads model.json and weights.bin of `dir`, checking that they agree. */
-function readWeightsDir(dir: string, what: string): WeightsFile {
-  const jsonPath = path.join(dir, MODEL_JSON);
-  const json = readJson(jsonPath, what);
-  const manifest = json.weightsManifest as tf.io.WeightsManifestConfig | undefined;
-  if (!Array.isArray(manifest)) throw new Error(`${what}: ${jsonPath} has no weightsManifest; it is not a model.json.`);
-  const specs = manifest.flatMap((group) => group.weights);
-  const paths = manifest.flatMap((group) => group.paths);
-  const buffers: Buffer[] = [];
-  let binPath = path.join(dir, WEIGHTS_BIN);
-  for (const p of paths) {
-    binPath = path.join(dir, p);
-    if (!fs.existsSync(binPath)) throw new Error(`${what}: ${binPath} not found (named in ${jsonPath}).`);
-    buffers.push(fs.readFileSync(binPath));
-  }
-  const joined = Buffer.concat(buffers);
-  const expected = expectedBytes(specs);
-  if (expected !== null && expected !== joined.length) {
-    throw new Error(
-      `${what}: ${binPath} holds ${joined.length} bytes but ${jsonPath} describes ${expected}; ` +
-        "the checkpoint is truncated or corrupt. Resume from an earlier one.",
-    );
-  }
-  const data = joined.buffer.slice(joined.byteOffset, joined.byteOffset + joined.length) as ArrayBuffer;
-  return { json, specs, data, jsonPath, binPath };
-}
-
-function writeWeightsDir(dir: string, json: Record<string, unknown>, specs: tf.io.WeightsManifestEntry[], data: tf.io.WeightData): void {
-  fs.mkdirSync(dir, { recursive: true });
-  const bytes = new Uint8Array(tf.io.CompositeArrayBuffer.join(data));
-  writeFileDurable(path.join(dir, WEIGHTS_BIN), bytes);
-  const manifest: tf.io.WeightsManifestConfig = [{ paths: [WEIGHTS_BIN], weights: specs }];
-  writeFileDurable(path.join(dir, MODEL_JSON), JSON.stringify({ ...json, weightsManifest: manifest }));
-}
-
-/**
- * A `tf.io.IOHandler` that saves to and loads from a directory with plain `fs`: `model.json` and
- * `weights.bin`, the layout of tfjs-node's `file://` handler, so either can read what the other wrote.
- * `await model.save(fileSystem("out/generator"))`, `await tf.loadLayersModel(fileSystem("out/generator"))`.
- */
-export function fileSystem(dir: string): tf.io.IOHandler {
   return {
-    async save(artifacts: tf.io.ModelArtifacts): Promise<tf.io.SaveResult> {
-      const json: Record<string, unknown> = {
-        modelTopology: artifacts.modelTopology,
-        format: artifacts.format ?? "layers-model",
-        generatedBy: artifacts.generatedBy ?? `TensorFlow.js tfjs-layers v${tf.version.tfjs}`,
-        convertedBy: artifacts.convertedBy ?? null,
-      };
-      if (artifacts.trainingConfig) json.trainingConfig = artifacts.trainingConfig;
-      if (artifacts.userDefinedMetadata) json.userDefinedMetadata = artifacts.userDefinedMetadata;
-      writeWeightsDir(dir, json, artifacts.weightSpecs ?? [], artifacts.weightData ?? new ArrayBuffer(0));
-      return { modelArtifactsInfo: tf.io.getModelArtifactsInfoForJSON(artifacts) };
-    },
-    async load(): Promise<tf.io.ModelArtifacts> {
-      const { json, specs, data } = readWeightsDir(dir, "fileSystem.load");
-      return {
-        modelTopology: json.modelTopology as tf.io.ModelArtifacts["modelTopology"],
-        format: json.format as string | undefined,
-        generatedBy: json.generatedBy as string | undefined,
-        convertedBy: (json.convertedBy as string | null | undefined) ?? undefined,
-        trainingConfig: json.trainingConfig as tf.io.TrainingConfig | undefined,
-        userDefinedMetadata: json.userDefinedMetadata as tf.io.ModelArtifacts["userDefinedMetadata"],
-        weightSpecs: specs,
-        weightData: data,
-      };
-    },
+    networks: { generator: spec.generator, discriminator: spec.discriminator },
+    trains: { generator: ["generator"], discriminator: ["discriminator"] },
   };
+}
+
+/** A directory name for any network or player name: letters, digits, `_`, `.` and `-` kept, others escaped. */
+function safeName(name: string, taken: Set<string>): string {
+  let base = name.replace(/[^A-Za-z0-9_.-]/g, (c) => `~${c.codePointAt(0)!.toString(16)}`);
+  if (base === "" || base.startsWith(".")) base = `~${base}`;
+  let out = base;
+  for (let i = 2; taken.has(out.toLowerCase()); i++) out = `${base}~${i}`; // case-insensitive file systems
+  taken.add(out.toLowerCase());
+  return out;
 }
 
 /** A network that can save its topology (tf.LayersModel), tested by shape so a second tfjs copy also works. */
@@ -204,87 +144,103 @@ function restoreNetwork(net: Network, dir: string, who: string): void {
   }
 }
 
-/**
- * Adam and Adamax keep β^t in variables multiplied step by step, but `setWeights` recomputes it with `pow`;
- * the two differ in the last float32 bits, enough for a resumed run to drift from an uninterrupted one.
- * So the checkpoint stores them too (as exact float32 values): tf.train.adam keeps them as scalar variables,
- * tsgan's fused Adam (lib/engine/optimizers.ts) as plain numbers.
- */
-const OPTIMIZER_POWER_FIELDS = ["accBeta1", "accBeta2"] as const;
+/** Where each variable of the given networks sits: variable name → [network, index in its trainable weights]. */
+function variablePlaces(networks: Record<string, Network>, names: string[]): Map<string, [string, number]> {
+  const places = new Map<string, [string, number]>();
+  for (const network of names) {
+    trainableVariables(networks[network], network).forEach((v, i) => {
+      if (!places.has(v.name)) places.set(v.name, [network, i]);
+    });
+  }
+  return places;
+}
 
-async function saveOptimizer(optimizer: tf.Optimizer, dir: string): Promise<void> {
-  const weights = await optimizer.getWeights();
-  try {
-    const { data, specs } = await tf.io.encodeWeights(weights);
-    const powers: Record<string, number> = {};
-    const fields = optimizer as unknown as Record<string, unknown>;
-    for (const f of OPTIMIZER_POWER_FIELDS) {
-      if (fields[f] instanceof tf.Tensor) powers[f] = (fields[f] as tf.Tensor).dataSync()[0];
-      else if (typeof fields[f] === "number") powers[f] = fields[f] as number;
-    }
-    writeWeightsDir(dir, { format: "tsgan-optimizer", className: optimizer.getClassName(), powers }, specs, data);
-  } finally {
-    // getWeights() makes a fresh scalar for the iteration count; the rest are the optimizer's own variables.
-    tf.dispose(weights.filter((w) => !(w.tensor instanceof tf.Variable)).map((w) => w.tensor));
+interface SavedSlotEntry {
+  network: string;
+  index: number;
+  /** The variable's name when saved (for people reading the file; restore goes by network and index). */
+  variable: string;
+}
+
+function notExportable(player: string, optimizer: tf.Optimizer): Error {
+  return new Error(
+    `checkpoint: player "${player}" uses ${optimizer.getClassName()}, which cannot export its exact state ` +
+      "(tf.train's optimizers keep it in private fields); use tsgan.adam(...), tsgan.rmsprop(...) or tsgan.sgd(...), " +
+      "which make the same updates and can be checkpointed.",
+  );
+}
+
+/** Throws unless every player's optimizer can be saved: checked before training, not after hours of it. */
+export function assertCheckpointable(optimizers: Readonly<Record<string, tf.Optimizer>>): void {
+  for (const [player, optimizer] of Object.entries(optimizers)) {
+    if (!isStatefulOptimizer(optimizer)) throw notExportable(player, optimizer);
   }
 }
 
-async function restoreOptimizer(optimizer: tf.Optimizer, dir: string, who: string): Promise<void> {
-  const file = readWeightsDir(dir, `restore ${who} optimizer`);
+async function saveOptimizer(
+  optimizer: tf.Optimizer, dir: string, player: string, networks: Record<string, Network>, trains: string[],
+): Promise<void> {
+  if (!isStatefulOptimizer(optimizer)) throw notExportable(player, optimizer);
+  const state = optimizer.exportState();
+  const places = variablePlaces(networks, trains);
+  const entries: SavedSlotEntry[] = [];
+  const named: { name: string; tensor: tf.Tensor }[] = [];
+  for (const [variable, slots] of Object.entries(state.slots)) {
+    const place = places.get(variable);
+    // State of a variable that is no longer in the player's networks has nothing to be restored into.
+    if (place === undefined) continue;
+    entries.push({ network: place[0], index: place[1], variable });
+    for (const [slot, tensor] of Object.entries(slots)) named.push({ name: `${place[0]}/${place[1]}/${slot}`, tensor });
+  }
+  const { data, specs } = await tf.io.encodeWeights(named);
+  writeWeightsDir(dir, {
+    format: "tsgan-optimizer", className: state.className, config: state.config, iterations: state.iterations,
+    scalars: state.scalars, variables: entries,
+  }, specs, data);
+}
+
+function restoreOptimizer(
+  optimizer: tf.Optimizer, dir: string, player: string, networks: Record<string, Network>,
+): void {
+  if (!isStatefulOptimizer(optimizer)) throw notExportable(player, optimizer);
+  const what = `restore the optimizer of player "${player}"`;
+  const file = readWeightsDir(dir, what);
   const className = file.json.className;
   if (className !== optimizer.getClassName()) {
     throw new Error(
-      `restore ${who} optimizer: ${file.jsonPath} holds ${String(className)} state but the ${who}'s optimizer is ` +
+      `${what}: ${file.jsonPath} holds ${String(className)} state but the player's optimizer is ` +
         `${optimizer.getClassName()}; pass the same kind of optimizer as the saved run.`,
     );
   }
+  const entries = (file.json.variables ?? []) as SavedSlotEntry[];
   const decoded = tf.io.decodeWeights(file.data, file.specs);
-  const previous = await optimizer.getWeights();
   try {
-    await optimizer.setWeights(file.specs.map((s) => ({ name: s.name, tensor: decoded[s.name] })));
-    // tfjs optimizers replace their slot variables in setWeights without freeing the old ones.
-    const current = await optimizer.getWeights();
-    const kept = new Set(current.map((w) => w.tensor));
-    tf.dispose(previous.filter((w) => !kept.has(w.tensor)).map((w) => w.tensor));
-    tf.dispose(current.filter((w) => !(w.tensor instanceof tf.Variable)).map((w) => w.tensor));
-    const powers = (file.json.powers ?? {}) as Record<string, number>;
-    const fields = optimizer as unknown as Record<string, unknown>;
-    for (const f of OPTIMIZER_POWER_FIELDS) {
-      const v = fields[f];
-      if (typeof powers[f] !== "number") continue;
-      if (v instanceof tf.Variable) tf.tidy(() => v.assign(tf.scalar(powers[f])));
-      else if (typeof v === "number") fields[f] = powers[f];
+    const slots: OptimizerState["slots"] = {};
+    for (const e of entries) {
+      const net = networks[e.network];
+      const variables = net ? trainableVariables(net, e.network) : [];
+      const target = variables[e.index];
+      if (target === undefined) {
+        throw new Error(
+          `${what}: ${file.jsonPath} has state for weight ${e.index} of network "${e.network}", which the network does not ` +
+            `have (it has ${variables.length}); build the networks as they were when the checkpoint was saved.`,
+        );
+      }
+      const prefix = `${e.network}/${e.index}/`;
+      slots[target.name] = Object.fromEntries(
+        Object.entries(decoded).filter(([k]) => k.startsWith(prefix)).map(([k, t]) => [k.slice(prefix.length), t]),
+      );
     }
+    optimizer.importState({
+      className: String(className),
+      config: (file.json.config ?? {}) as OptimizerState["config"],
+      iterations: Number(file.json.iterations ?? 0),
+      scalars: (file.json.scalars ?? {}) as Record<string, number>,
+      slots,
+    });
   } finally {
     tf.dispose(Object.values(decoded));
   }
-}
-
-/** What `state.json` holds. */
-export interface CheckpointState {
-  format: string;
-  version: number;
-  step: number;
-  seed: number;
-  batchSize: number;
-  discriminatorSteps: number;
-  history: TrainHistory;
-  savedAt: string;
-}
-
-export interface CheckpointContents {
-  gan: { generator: Network; discriminator: Network };
-  optimizers: GanOptimizers;
-  history: TrainHistory;
-  step: number;
-  seed: number;
-  batchSize: number;
-  discriminatorSteps: number;
-}
-
-export interface SaveCheckpointOptions {
-  /** Checkpoints to keep in the directory, newest first. Default 2. */
-  keep?: number;
 }
 
 const CHECKPOINT_NAME = /^step-(\d+)(?:\.(\d+))?$/;
@@ -317,24 +273,42 @@ export async function saveCheckpoint(
   dir: string, contents: CheckpointContents, options: SaveCheckpointOptions = {},
 ): Promise<string> {
   const keep = options.keep ?? 2;
+  const { networks, trains, variantState } = layout(contents.game);
+  for (const player of Object.keys(trains)) {
+    if (!contents.optimizers[player]) throw new Error(`saveCheckpoint: no optimizer given for player "${player}".`);
+  }
+  assertCheckpointable(contents.optimizers);
   fs.mkdirSync(dir, { recursive: true });
   let name = checkpointName(contents.step);
   for (let n = 1; fs.existsSync(path.join(dir, name)); n++) name = `${checkpointName(contents.step)}.${n}`;
   const tmp = path.join(dir, `.tmp-${name}-${process.pid}-${Date.now().toString(36)}`);
   fs.mkdirSync(tmp);
   try {
-    await saveNetwork(contents.gan.generator, path.join(tmp, "generator"), "generator");
-    await saveNetwork(contents.gan.discriminator, path.join(tmp, "discriminator"), "discriminator");
-    await saveOptimizer(contents.optimizers.generator, path.join(tmp, "optimizer-generator"));
-    await saveOptimizer(contents.optimizers.discriminator, path.join(tmp, "optimizer-discriminator"));
+    const taken = new Set<string>();
+    const networkDirs: Record<string, string> = {};
+    for (const [network, net] of Object.entries(networks)) {
+      networkDirs[network] = safeName(network, taken);
+      await saveNetwork(net, path.join(tmp, "networks", networkDirs[network]), network);
+    }
+    const playerTaken = new Set<string>();
+    const players: CheckpointState["players"] = {};
+    for (const [player, trained] of Object.entries(trains)) {
+      const optimizer = contents.optimizers[player];
+      players[player] = { dir: safeName(player, playerTaken), trains: trained, optimizer: optimizer.getClassName() };
+      await saveOptimizer(optimizer, path.join(tmp, "optimizers", players[player].dir), player, networks, trained);
+    }
     const state: CheckpointState = {
       format: CHECKPOINT_FORMAT,
       version: CHECKPOINT_VERSION,
       step: contents.step,
       seed: contents.seed,
       batchSize: contents.batchSize,
-      discriminatorSteps: contents.discriminatorSteps,
+      batchesDrawn: contents.batchesDrawn,
+      dataOrder: contents.dataOrder ?? null,
       history: contents.history,
+      networks: networkDirs,
+      players,
+      ...(variantState ? { variantState: variantState.save() } : {}),
       savedAt: new Date().toISOString(),
     };
     writeFileDurable(path.join(tmp, "state.json"), JSON.stringify(state));
@@ -383,60 +357,110 @@ export function latestCheckpoint(dir: string): string {
   throw new Error(`checkpoint: no checkpoint in ${dir}: ${latest} not found (train with checkpointDir to write one).`);
 }
 
-function readState(checkpoint: string): CheckpointState {
+function validHistory(history: unknown): history is TrainHistory {
+  const h = history as TrainHistory;
+  return h != null && Array.isArray(h.step) && h.players != null && typeof h.players === "object"
+    && Object.values(h.players).every((p) => p != null && Array.isArray(p.loss) && p.terms != null && p.scores != null);
+}
+
+export function readCheckpointState(checkpoint: string): CheckpointState {
   const file = path.join(checkpoint, "state.json");
   const state = readJson(file, "checkpoint") as unknown as CheckpointState;
   if (state.format !== CHECKPOINT_FORMAT) {
     throw new Error(`checkpoint: ${file} is not a tsgan checkpoint (format ${JSON.stringify(state.format)}).`);
   }
+  if (state.version === 1) {
+    throw new Error(
+      `checkpoint: ${file} has version 1 (written by a tsgan before games of players); this tsgan reads version ` +
+        `${CHECKPOINT_VERSION}. Train again, or load its networks alone with tf.loadLayersModel(fileSystem("${path.join(checkpoint, "generator")}")).`,
+    );
+  }
   if (state.version !== CHECKPOINT_VERSION) {
     throw new Error(`checkpoint: ${file} has version ${state.version}; this tsgan reads version ${CHECKPOINT_VERSION}.`);
   }
-  if (!Number.isInteger(state.step) || state.step < 0 || state.history == null
-    || !HISTORY_KEYS.every((k) => Array.isArray(state.history[k]))) {
-    throw new Error(`checkpoint: ${file} lacks a valid step or history; it is corrupt.`);
+  if (!Number.isInteger(state.step) || state.step < 0 || !validHistory(state.history)
+    || state.networks == null || state.players == null || !Number.isInteger(state.batchesDrawn)) {
+    throw new Error(`checkpoint: ${file} lacks a valid step, history, data position or list of networks and players; it is corrupt.`);
   }
   return state;
 }
 
+/** Throws unless the checkpoint holds exactly `expected` (networks or players), naming what is missing or extra. */
+function checkSameNames(kind: string, saved: string[], expected: string[], checkpoint: string): void {
+  const missing = expected.filter((n) => !saved.includes(n));
+  const extra = saved.filter((n) => !expected.includes(n));
+  if (missing.length === 0 && extra.length === 0) return;
+  const parts = [
+    missing.length ? `has no ${kind} ${missing.map((n) => `"${n}"`).join(", ")}` : "",
+    extra.length ? `holds ${kind} ${extra.map((n) => `"${n}"`).join(", ")} that the game does not have` : "",
+  ].filter(Boolean);
+  throw new Error(
+    `checkpoint: ${checkpoint} ${parts.join(" and ")} (it holds ${saved.map((n) => `"${n}"`).join(", ") || "none"}); ` +
+      "resume with the game it was saved from.",
+  );
+}
+
 /**
- * Loads the latest checkpoint of `dir` into existing networks and optimizers (built as in the saved run)
- * and returns its state. `train({resumeFrom})` and `resume()` call this.
+ * Loads the latest checkpoint of `dir` into existing networks and optimizers (built as in the saved run) and
+ * returns its state. `train({resumeFrom})` and `resume()` call this. `optimizers` is keyed by player name.
  */
 export async function restoreCheckpoint(
-  dir: string, gan: { generator: Network; discriminator: Network }, optimizers: GanOptimizers,
+  dir: string, game: Game | GanSpec, optimizers: Readonly<Record<string, tf.Optimizer>>,
 ): Promise<CheckpointState> {
   const checkpoint = latestCheckpoint(dir);
-  const state = readState(checkpoint);
-  restoreNetwork(gan.generator, path.join(checkpoint, "generator"), "generator");
-  restoreNetwork(gan.discriminator, path.join(checkpoint, "discriminator"), "discriminator");
-  await restoreOptimizer(optimizers.generator, path.join(checkpoint, "optimizer-generator"), "generator");
-  await restoreOptimizer(optimizers.discriminator, path.join(checkpoint, "optimizer-discriminator"), "discriminator");
+  const state = readCheckpointState(checkpoint);
+  const { networks, trains, variantState } = layout(game);
+  checkSameNames("network", Object.keys(state.networks), Object.keys(networks), checkpoint);
+  checkSameNames("player", Object.keys(state.players), Object.keys(trains), checkpoint);
+  for (const player of Object.keys(trains)) {
+    if (!optimizers[player]) throw new Error(`restoreCheckpoint: no optimizer given for player "${player}".`);
+  }
+  // The variant first gets its own state back (a grown network's stage), so that the weights then fit.
+  if (variantState && state.variantState !== undefined) variantState.load(state.variantState);
+  for (const [network, net] of Object.entries(networks)) {
+    restoreNetwork(net, path.join(checkpoint, "networks", state.networks[network]), network);
+  }
+  for (const player of Object.keys(trains)) {
+    restoreOptimizer(optimizers[player], path.join(checkpoint, "optimizers", state.players[player].dir), player, networks);
+  }
   return state;
 }
 
 export interface LoadedCheckpoint {
-  generator: tf.LayersModel;
-  discriminator: tf.LayersModel;
+  /** The saved networks, as new models. */
+  networks: Record<string, tf.LayersModel>;
   state: CheckpointState;
   /** The directory the models were read from. */
   path: string;
 }
 
-/** Loads the latest checkpoint of `dir` as new models (for sampling, evaluation or a lesson's pretrained G). */
-export async function loadCheckpoint(dir: string): Promise<LoadedCheckpoint> {
+/**
+ * Loads the latest checkpoint of `dir` as new models (for sampling, evaluation or a lesson's pretrained G):
+ * all its networks, or the ones named in `options.networks`.
+ */
+export async function loadCheckpoint(dir: string, options: { networks?: string[] } = {}): Promise<LoadedCheckpoint> {
   const checkpoint = latestCheckpoint(dir);
-  const state = readState(checkpoint);
-  const load = async (who: string) => {
-    const sub = path.join(checkpoint, who);
-    const json = readJson(path.join(sub, MODEL_JSON), `load ${who}`);
-    if (json.modelTopology == null) {
-      throw new Error(
-        `load ${who}: ${path.join(sub, MODEL_JSON)} holds weights only (the network was not a tf.LayersModel); ` +
-          "build the network and use restoreCheckpoint() instead.",
-      );
+  const state = readCheckpointState(checkpoint);
+  const names = options.networks ?? Object.keys(state.networks);
+  const networks: Record<string, tf.LayersModel> = {};
+  try {
+    for (const network of names) {
+      if (!(network in state.networks)) {
+        throw new Error(`load: ${checkpoint} has no network "${network}" (it holds ${Object.keys(state.networks).join(", ")}).`);
+      }
+      const sub = path.join(checkpoint, "networks", state.networks[network]);
+      const json = readJson(path.join(sub, MODEL_JSON), `load ${network}`);
+      if (json.modelTopology == null) {
+        throw new Error(
+          `load ${network}: ${path.join(sub, MODEL_JSON)} holds weights only (the network was not a tf.LayersModel); ` +
+            "build the network and use restoreCheckpoint() instead.",
+        );
+      }
+      networks[network] = await tf.loadLayersModel(fileSystem(sub));
     }
-    return tf.loadLayersModel(fileSystem(sub));
-  };
-  return { generator: await load("generator"), discriminator: await load("discriminator"), state, path: checkpoint };
+  } catch (err) {
+    Object.values(networks).forEach((m) => m.dispose());
+    throw err;
+  }
+  return { networks, state, path: checkpoint };
 }

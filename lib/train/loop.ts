@@ -1,213 +1,52 @@
 /**
- * One training loop for every GAN of the course.
+ * The one training loop of the course, for any game of players (types.ts) — the two players of a classic
+ * `GanSpec` (gan-spec.ts), or the three of BiGAN and VAE-GAN, the four of CycleGAN.
  *
- * A variant is described by a `GanSpec`: two networks, a latent sampler, an objective (the loss pair on
- * logits, from `lib/losses`) and optional hooks for what its paper changes — an extra discriminator loss term
- * (WGAN-GP's gradient penalty, Gulrajani et al. 2017), weight clipping after the critic step (WGAN, Arjovsky
- * et al. 2017), conditioning inputs (CGAN, Mirza & Osindero 2014), auxiliary outputs (ACGAN, Odena et al.
- * 2017). `train()` owns everything outside those: k discriminator steps per generator step (Goodfellow et al.
- * 2014, Algorithm 1), an optimizer per player, the history, callbacks, the NaN/Inf guard, seeding and
- * checkpoints. The split follows TF-GAN (GANModel → GANLoss → GANTrainOps) and Mimicry's Trainer.
+ * `train()` owns everything outside a player's loss: the rounds (each player's updates per round, a constant
+ * or a schedule), one optimizer per player, the real batches and the latent drawn for each, the history of
+ * every named term, callbacks, the NaN/Inf guard, seeding and checkpoints. (The split follows TF-GAN's
+ * GANModel → GANLoss → GANTrainOps and Mimicry's Trainer; the named players follow pytorch-CycleGAN-and-pix2pix.)
  *
- * Reproducibility: generator step s reseeds every random source with a seed derived from (run seed, s), so
- * each step is a pure function of the weights, the optimizer state and the data batches it gets. A run
- * resumed from a checkpoint therefore continues exactly as the uninterrupted run would have, provided the
- * data source is a function of the batch index (as `shuffledBatches` is).
+ * Variables are read from the networks at every update and the optimizers keep their state by variable, so
+ * a network may grow between steps (Progressive GAN): old layers keep their moments, new ones start fresh.
+ *
+ * Reproducibility: round s reseeds every random source with a seed derived from (run seed, s), so each round
+ * is a pure function of the weights, the optimizer state and the batches it gets, and batch i of the run is a
+ * function of i (the data source's contract). A run resumed from a checkpoint — which stores the step, the
+ * seed and the number of batches drawn — therefore continues exactly as the uninterrupted run would have.
  */
 import * as tf from "@tensorflow/tfjs";
-import { seed as seedEverything, currentSeedValue, nextSeed } from "../engine/seed";
-import { adam } from "../engine/optimizers";
-import type { Batch, BatchSource } from "./batches";
-import type { TrainCallback } from "./callbacks";
-import { saveCheckpoint, restoreCheckpoint } from "./checkpoint";
-import { ganLoss } from "../losses";
-
-export { shuffledBatches } from "./batches";
-export type { Batch, BatchSource, ShuffledBatchesOptions } from "./batches";
-
-/**
- * A player: a `tf.LayersModel`, or anything with `apply` and `trainableWeights` (tf.Variables or
- * LayerVariables). `apply(inputs, {training: true})` is how the loop calls it, so dropout and batch
- * normalisation run in training mode during the updates.
- */
-export interface Network {
-  apply(inputs: tf.Tensor | tf.Tensor[], kwargs?: { training?: boolean }): unknown;
-  readonly trainableWeights: ReadonlyArray<tf.Variable | { read(): tf.Tensor }>;
-}
-
-/** A draw of the generator's input: noise `z` and, for conditional variants, the labels to generate. */
-export interface LatentBatch {
-  z: tf.Tensor;
-  labels?: tf.Tensor;
-}
-
-/** Draws `batchSize` generator inputs. Use `nextSeed()` for tf random ops so runs are reproducible. */
-export type LatentSampler = (batchSize: number) => tf.Tensor | LatentBatch;
-
-/**
- * The loss pair on logits; `lib/losses`' `GAN_LOSSES[name]` entries have this shape. Each must return a
- * scalar (the mean over the batch).
- */
-export interface GanObjective {
-  discriminatorLoss(realLogits: tf.Tensor, fakeLogits: tf.Tensor): tf.Tensor;
-  generatorLoss(fakeLogits: tf.Tensor): tf.Tensor;
-  /** True for critics (WGAN): their outputs are scores, not logits of a probability. */
-  critic?: boolean;
-}
-
-/** Objectives whose discriminator is a critic (unbounded scores): the history reports raw means. */
-const CRITIC_OBJECTIVES = new Set(["wasserstein"]);
-
-/** A GanObjective from itself or from a `GAN_LOSSES` name ("non-saturating", "wasserstein", ...). */
-export function resolveObjective(objective: GanObjective | string = "non-saturating"): GanObjective {
-  if (typeof objective === "string") {
-    const pair = ganLoss(objective);
-    return { ...pair, critic: CRITIC_OBJECTIVES.has(objective) };
-  }
-  if (objective == null || typeof objective.discriminatorLoss !== "function"
-    || typeof objective.generatorLoss !== "function") {
-    throw new Error(
-      "train: gan.objective needs discriminatorLoss(real, fake) and generatorLoss(fake), or a GAN_LOSSES name " +
-        "such as \"non-saturating\".",
-    );
-  }
-  return objective;
-}
-
-/** Checks that a loss came back as a scalar, naming the function when it did not. */
-function asScalar(loss: tf.Tensor, what: string): tf.Scalar {
-  if (!(loss instanceof tf.Tensor) || loss.rank !== 0) {
-    const shape = loss instanceof tf.Tensor ? `shape [${loss.shape}]` : typeof loss;
-    throw new Error(`${what} returned ${shape}; it must return a scalar (reduce over the batch, e.g. reduction "mean").`);
-  }
-  return loss as tf.Scalar;
-}
-
-/** What the discriminator returned: the adversarial logits and any auxiliary heads (ACGAN's classes). */
-export interface DiscriminatorOutput {
-  logits: tf.Tensor;
-  aux: tf.Tensor[];
-}
-
-/** What an extra discriminator loss term can see (all tensors belong to the step; do not dispose them). */
-export interface DiscriminatorStepContext {
-  /** The generator step being run (1-based). */
-  step: number;
-  real: Batch;
-  latent: LatentBatch;
-  /** G(z), computed before the update and held constant during it. */
-  fake: tf.Tensor;
-  realOutput: DiscriminatorOutput;
-  fakeOutput: DiscriminatorOutput;
-  /** Runs the discriminator (in training mode) on other inputs, e.g. WGAN-GP's interpolates. */
-  discriminate(x: tf.Tensor, labels?: tf.Tensor): DiscriminatorOutput;
-}
-
-/** What an extra generator loss term can see. */
-export interface GeneratorStepContext {
-  step: number;
-  latent: LatentBatch;
-  fake: tf.Tensor;
-  fakeOutput: DiscriminatorOutput;
-}
-
-/** A GAN variant: the networks, the noise, the objective and the hooks its paper changes. */
-export interface GanSpec {
-  generator: Network;
-  discriminator: Network;
-  latent: LatentSampler;
-  /**
-   * The loss pair, or the name of one in `GAN_LOSSES` ("minimax", "non-saturating", "wasserstein", ...).
-   * Default "non-saturating" (Goodfellow et al. 2014, section 3: the generator cost that does not saturate).
-   */
-  objective?: GanObjective | string;
-  /** Report raw mean scores instead of mean sigmoid probabilities (default: `objective.critic`). */
-  critic?: boolean;
-  /** How G turns a latent batch into samples. Default: `G.apply(labels ? [z, labels] : z)`. */
-  generate?(generator: Network, latent: LatentBatch, training: boolean): tf.Tensor;
-  /**
-   * How D scores samples. Default: `D.apply(labels ? [x, labels] : x)`; an array output is read as
-   * [logits, ...auxiliary heads].
-   */
-  discriminate?(
-    discriminator: Network,
-    x: tf.Tensor,
-    labels: tf.Tensor | undefined,
-    training: boolean,
-  ): tf.Tensor | tf.Tensor[] | DiscriminatorOutput;
-  /** Added to the discriminator loss (gradient penalty, ACGAN's class loss). */
-  extraDiscriminatorLoss?(context: DiscriminatorStepContext): tf.Scalar;
-  /** Added to the generator loss (ACGAN's class loss, feature matching). */
-  extraGeneratorLoss?(context: GeneratorStepContext): tf.Scalar;
-  /** Runs after each discriminator update (WGAN's weight clipping: see `clipWeights`). */
-  afterDiscriminatorStep?(discriminator: Network, step: number): void;
-}
-
-/** One optimizer per player. */
-export interface GanOptimizers {
-  generator: tf.Optimizer;
-  discriminator: tf.Optimizer;
-}
-
-/** The metrics of one generator step. D values are means over its k discriminator steps. */
-export interface StepLog {
-  step: number;
-  discriminatorLoss: number;
-  generatorLoss: number;
-  /** Mean D(x) on real data: sigmoid of the logits, or the raw critic score. */
-  meanDReal: number;
-  /** Mean D(G(z)) on generated data, measured in the discriminator step. */
-  meanDFake: number;
-  /** Global L2 norm of the discriminator's gradient. */
-  discriminatorGradNorm: number;
-  generatorGradNorm: number;
-}
-
-/** The training history as plain arrays (JSON-serialisable), one entry per recorded step. */
-export interface TrainHistory {
-  step: number[];
-  discriminatorLoss: number[];
-  generatorLoss: number[];
-  meanDReal: number[];
-  meanDFake: number[];
-  discriminatorGradNorm: number[];
-  generatorGradNorm: number[];
-}
-
-export const HISTORY_KEYS = [
-  "step",
-  "discriminatorLoss",
-  "generatorLoss",
-  "meanDReal",
-  "meanDFake",
-  "discriminatorGradNorm",
-  "generatorGradNorm",
-] as const;
-
-export function emptyHistory(): TrainHistory {
-  return {
-    step: [], discriminatorLoss: [], generatorLoss: [], meanDReal: [], meanDFake: [],
-    discriminatorGradNorm: [], generatorGradNorm: [],
-  };
-}
+import { seed as seedEverything, currentSeedValue } from "../engine/seed";
+import { isStatefulOptimizer } from "../engine/optimizers";
+import {
+  asScalar, Batch, BatchSource, describeValue, emptyHistory, Game, LatentBatch, LossTerms, Network, Player,
+  PlayerContext, PlayerHistory, PlayerStepLog, RunOptions, StepLog, tensorsOf, toBatch, toLatentBatch,
+  TrainCallback, TrainHistory, TrainState, trainableVariables,
+} from "./types";
+import { defaultGanOptimizer, gameFromSpec, GanSpec, isGame } from "./gan-spec";
+import { assertCheckpointable, restoreCheckpoint, saveCheckpoint } from "./checkpoint";
 
 export interface TrainOptions {
-  gan: GanSpec;
-  /** Real data: a function of (batchSize, batchIndex), an iterator, or `shuffledBatches(x, labels)`. */
+  /** A two-player `GanSpec`, or a `Game` of any number of players. */
+  gan: GanSpec | Game;
+  /** Real data: a function of (batchSize, batchIndex), such as `shuffledBatches(x, labels)`. */
   data: BatchSource;
-  /** Total generator steps. A resumed run continues until the step counter reaches this. */
+  /** Rounds to train (the history's steps). A resumed run continues until the step counter reaches this. */
   steps: number;
   /** Examples per batch, for real and generated data alike. Default 64. */
   batchSize?: number;
-  /** k, discriminator updates per generator update (Goodfellow et al. 2014, Algorithm 1; WGAN uses 5). Default 1. */
-  discriminatorSteps?: number;
-  /** Default: Adam with learning rate 2e-4 and β1 = 0.5 for each player (Radford et al. 2016), fused (engine/optimizers). */
-  optimizers?: Partial<GanOptimizers>;
+  /**
+   * GanSpec only: k, discriminator updates per generator update (Goodfellow et al. 2014, Algorithm 1), or a
+   * function of the step; overrides the spec's own. In a Game each player says its `updates`.
+   */
+  discriminatorSteps?: number | ((step: number) => number);
+  /** Optimizers by player name, overriding the players' own ("generator", "discriminator" for a GanSpec). */
+  optimizers?: Record<string, tf.Optimizer>;
   /** Seed of the run. Default: the value last passed to `seed()`, else a random one (recorded in the result). */
   seed?: number;
   /** Record the history every this many steps. Default 1. */
   historyEvery?: number;
-  /** Generator steps per epoch, for callbacks' `onEpochEnd`. Default: no epochs. */
+  /** Steps per epoch, for callbacks' `onEpochEnd`. Default: no epochs. */
   stepsPerEpoch?: number;
   callbacks?: TrainCallback[];
   /** Directory for checkpoints (created if missing). */
@@ -220,44 +59,20 @@ export interface TrainOptions {
   resumeFrom?: string;
 }
 
-/** What callbacks see: read the numbers, or call `stop()` to end training after this step. */
-export interface TrainState {
-  readonly step: number;
-  readonly totalSteps: number;
-  readonly history: TrainHistory;
-  readonly gan: GanSpec;
-  readonly optimizers: GanOptimizers;
-  readonly batchSize: number;
-  readonly seed: number;
-  /** Ends training after the current step (early stopping, a notebook's stop button). */
-  stop(): void;
-}
-
 export interface TrainResult {
   history: TrainHistory;
-  /** Generator steps completed in total (including those before a resume). */
+  /** Steps completed in total (including those before a resume). */
   step: number;
   /** True when a callback called `stop()`. */
   stopped: boolean;
   seed: number;
-  optimizers: GanOptimizers;
+  /** Each player's optimizer, by player name (dispose them when done with the run). */
+  optimizers: Record<string, tf.Optimizer>;
+  /** The game that was trained (a GanSpec's compiled form). */
+  game: Game;
 }
 
-/** The default optimizer of each player: Adam, lr 2e-4, β1 = 0.5 (Radford et al. 2016, DCGAN). */
-export function defaultGanOptimizer(): tf.Optimizer {
-  // tsgan's fused Adam: the same float32 arithmetic as tf.train.adam, one kernel per variable instead of ~10.
-  return adam(2e-4, 0.5);
-}
-
-/** A sampler of standard normal noise vectors of `size`, seeded from tsgan's stream. */
-export function normalLatent(size: number): LatentSampler {
-  if (!Number.isInteger(size) || size <= 0) {
-    throw new Error(`normalLatent: size must be a positive integer, got ${size}.`);
-  }
-  return (batchSize: number) => tf.randomNormal([batchSize, size], 0, 1, "float32", nextSeed());
-}
-
-/** The seed of generator step `step` of a run: a 32-bit mix of both, so nearby steps get unrelated streams. */
+/** The seed of step `step` of a run: a 32-bit mix of both, so nearby steps get unrelated streams. */
 export function stepSeed(runSeed: number, step: number): number {
   let h = (Math.floor(runSeed) ^ Math.imul(step + 0x632be5ab, 0x9e3779b1)) >>> 0;
   h = Math.imul(h ^ (h >>> 16), 0x85ebca6b) >>> 0;
@@ -265,220 +80,294 @@ export function stepSeed(runSeed: number, step: number): number {
   return (h ^ (h >>> 16)) >>> 0;
 }
 
-/** The tf.Variables behind a network's trainable weights. */
-export function trainableVariables(network: Network, who = "network"): tf.Variable[] {
-  if (network == null || !Array.isArray(network.trainableWeights)) {
-    throw new Error(`${who}: expected a tf.LayersModel or an object with trainableWeights; got ${typeof network}.`);
-  }
-  return network.trainableWeights.map((w, i) => {
-    const v = w instanceof tf.Variable ? w : (w as { read(): tf.Tensor }).read();
-    if (!(v instanceof tf.Variable)) {
-      throw new Error(`${who}: trainableWeights[${i}] is not a tf.Variable or LayerVariable.`);
-    }
-    return v;
-  });
-}
-
-/** WGAN's Lipschitz constraint by clipping (Arjovsky et al. 2017, Algorithm 1): every weight into [-c, c]. */
-export function clipWeights(network: Network, c: number): void {
-  tf.tidy(() => {
-    for (const v of trainableVariables(network, "clipWeights")) v.assign(tf.clipByValue(v, -c, c));
-  });
-}
-
-export function toLatentBatch(value: tf.Tensor | LatentBatch): LatentBatch {
-  if (value instanceof tf.Tensor) return { z: value };
-  if (value != null && value.z instanceof tf.Tensor) return value;
-  throw new Error("gan.latent must return a tf.Tensor or {z, labels?}; got " + describe(value));
-}
-
-function toBatch(value: unknown): Batch {
-  if (value instanceof tf.Tensor) return { x: value };
-  if (value != null && (value as Batch).x instanceof tf.Tensor) return value as Batch;
-  throw new Error(`data: the batch source returned ${describe(value)}; return a tf.Tensor or {x, labels?}.`);
-}
-
-function describe(value: unknown): string {
-  if (value === null) return "null";
-  if (Array.isArray(value)) return "an array";
-  return typeof value === "object" ? `an object with keys [${Object.keys(value as object).join(", ")}]` : typeof value;
-}
-
-function toDiscriminatorOutput(out: unknown): DiscriminatorOutput {
-  if (out instanceof tf.Tensor) return { logits: out, aux: [] };
-  if (Array.isArray(out) && out.length > 0 && out.every((t) => t instanceof tf.Tensor)) {
-    return { logits: out[0], aux: out.slice(1) };
-  }
-  if (out != null && (out as DiscriminatorOutput).logits instanceof tf.Tensor) {
-    const o = out as DiscriminatorOutput;
-    return { logits: o.logits, aux: o.aux ?? [] };
-  }
-  throw new Error(`discriminator returned ${describe(out)}; expected logits (a tf.Tensor) or [logits, ...aux].`);
-}
-
-/** G's samples for a latent batch, through the variant's `generate` hook when it has one. */
-export function generateSamples(gan: GanSpec, latent: LatentBatch, training = false): tf.Tensor {
-  if (gan.generate) return gan.generate(gan.generator, latent, training);
-  const out = gan.generator.apply(latent.labels ? [latent.z, latent.labels] : latent.z, { training });
-  if (!(out instanceof tf.Tensor)) throw new Error(`generator returned ${describe(out)}; expected one tf.Tensor.`);
-  return out;
-}
-
-/** D's output for samples, through the variant's `discriminate` hook when it has one. */
-export function discriminateSamples(
-  gan: GanSpec, x: tf.Tensor, labels: tf.Tensor | undefined, training = false,
-): DiscriminatorOutput {
-  const out = gan.discriminate
-    ? gan.discriminate(gan.discriminator, x, labels, training)
-    : gan.discriminator.apply(labels ? [x, labels] : x, { training });
-  return toDiscriminatorOutput(out);
-}
-
-/** Turns any BatchSource into a function of (batchSize, batchIndex). */
-function batchReader(source: BatchSource): (batchSize: number, index: number) => Batch {
-  if (typeof source === "function") return (n, i) => toBatch(source(n, i));
-  let iterator: Iterator<tf.Tensor | Batch>;
-  if (source != null && typeof (source as Iterator<unknown>).next === "function") {
-    iterator = source as Iterator<tf.Tensor | Batch>;
-  } else if (source != null && typeof (source as Iterable<unknown>)[Symbol.iterator] === "function") {
-    iterator = (source as Iterable<tf.Tensor | Batch>)[Symbol.iterator]();
-  } else {
-    throw new Error("train: `data` must be a function (batchSize, batchIndex) => batch, an iterator or an iterable.");
-  }
-  let drawn = 0;
-  return () => {
-    const r = iterator.next();
-    if (r.done) {
-      throw new Error(`data: the iterator ran out after ${drawn} batches; give more data or fewer steps.`);
-    }
-    drawn++;
-    return toBatch(r.value);
-  };
-}
-
 /** sqrt(Σ‖g‖²) over all gradient tensors. */
 function globalNorm(grads: tf.Tensor[]): tf.Scalar {
+  if (grads.length === 0) return tf.scalar(0);
   return tf.sqrt(tf.addN(grads.map((g) => tf.sum(tf.square(g))))) as tf.Scalar;
 }
 
-/** The guard's message: where it broke and what to try. */
-function nonFiniteMessage(step: number, player: string, loss: number, gradNorm: number): string {
-  const what = Number.isFinite(loss) ? `gradient norm is ${gradNorm} (loss ${loss})` : `loss is ${loss} (gradient norm ${gradNorm})`;
+/** The guard's message: where it broke, which term, and what to try. */
+function nonFiniteMessage(step: number, player: string, stats: UpdateStats): string {
+  const what = Number.isFinite(stats.loss)
+    ? `gradient norm is ${stats.gradNorm} (loss ${stats.loss})`
+    : `loss is ${stats.loss} (gradient norm ${stats.gradNorm})`;
+  const terms = Object.keys(stats.terms).length > 1
+    ? `; terms: ${Object.entries(stats.terms).map(([k, v]) => `${k} ${v}`).join(", ")}`
+    : "";
   return (
-    `step ${step}: ${player} ${what}; the update was not applied. Lower the learning rate, check the data ` +
+    `step ${step}: ${player} ${what}${terms}; the update was not applied. Lower the learning rate, check the data ` +
     "for NaN/Inf, use a numerically stable loss on logits, or normalise the inputs."
   );
 }
 
-interface PlayerStats {
+interface UpdateStats {
   loss: number;
   gradNorm: number;
-  meanReal: number;
-  meanFake: number;
+  terms: Record<string, number>;
+  scores: Record<string, number>;
 }
 
-/** Shared state of one run, built once by `train`. */
+/** A player as the loop runs it: its optimizer, and what it has seen so far. */
+interface PlayerRun {
+  player: Player;
+  optimizer: tf.Optimizer;
+  /** The term names of its first update: every later update must return the same ones. */
+  termNames: string[] | null;
+  /** For tf.train optimizers (state by position): the variable list of the first update. */
+  positionalNames: string | null;
+}
+
+/** Shared state of one run. */
 interface Run {
-  gan: GanSpec;
-  objective: GanObjective;
-  optimizers: GanOptimizers;
+  game: Game;
+  players: PlayerRun[];
   batchSize: number;
-  critic: boolean;
-  read: (batchSize: number, index: number) => Batch;
-  dVars: tf.Variable[];
-  gVars: tf.Variable[];
+  data: BatchSource;
+  batchesDrawn: number;
 }
 
-/** The score the history reports: probability D(x) for discriminators, the raw mean for critics. */
-function meanScore(logits: tf.Tensor, critic: boolean): tf.Scalar {
-  return critic ? tf.mean(logits) : tf.mean(tf.sigmoid(logits));
+/** One real batch of a round and the latent drawn for it. */
+interface RoundBatch {
+  real: Batch;
+  latent: LatentBatch | null;
 }
 
-/**
- * Applies `grads` unless the loss or gradient norm is not finite, in which case it throws the guard's error.
- * Always disposes the gradients.
- */
-function applyIfFinite(
-  optimizer: tf.Optimizer, grads: tf.NamedTensorMap, stats: PlayerStats, step: number, player: string,
-): void {
-  try {
-    if (!Number.isFinite(stats.loss) || !Number.isFinite(stats.gradNorm)) {
-      throw new Error(nonFiniteMessage(step, player, stats.loss, stats.gradNorm));
+function readBatch(run: Run): RoundBatch {
+  const index = run.batchesDrawn++;
+  const real = tf.tidy(() => toBatch(run.data(run.batchSize, index)) as unknown as tf.TensorContainer) as unknown as Batch;
+  let latent: LatentBatch | null = null;
+  if (run.game.latent) {
+    try {
+      latent = tf.tidy(() => {
+        const l = toLatentBatch((run.game.latent as NonNullable<Game["latent"]>)(run.batchSize, real));
+        return (l.labels ? { z: l.z, labels: l.labels } : { z: l.z }) as unknown as tf.TensorContainer;
+      }) as unknown as LatentBatch;
+    } catch (err) {
+      tf.dispose(tensorsOf(real));
+      throw err;
     }
-    tf.tidy(() => optimizer.applyGradients(grads));
+  }
+  return { real, latent };
+}
+
+function disposeRoundBatch(b: RoundBatch): void {
+  tf.dispose(tensorsOf(b.real));
+  if (b.latent) tf.dispose(tensorsOf(b.latent));
+}
+
+/** The variables a player trains, read now (a network may have grown), without duplicates. */
+function playerVariables(game: Game, player: Player): tf.Variable[] {
+  const seen = new Set<string>();
+  const out: tf.Variable[] = [];
+  for (const name of player.trains) {
+    for (const v of trainableVariables(game.networks[name], `network "${name}"`)) {
+      if (!seen.has(v.name)) {
+        seen.add(v.name);
+        out.push(v);
+      }
+    }
+  }
+  if (out.length === 0) {
+    throw new Error(
+      `train: player "${player.name}" has no trainable variables (it trains ${player.trains.map((n) => `"${n}"`).join(", ")}); ` +
+        "give it a network with weights, or make its layers trainable.",
+    );
+  }
+  return out;
+}
+
+function runNetwork(game: Game, name: string, inputs: tf.Tensor | tf.Tensor[], options: RunOptions | undefined): unknown {
+  const net = game.networks[name];
+  if (net === undefined) {
+    throw new Error(`run: the game has no network "${name}" (it has ${Object.keys(game.networks).map((n) => `"${n}"`).join(", ")}).`);
+  }
+  return net.apply(inputs, { training: options?.training ?? true });
+}
+
+/** The context of one update; `records` collects what the loss records, kept past the gradient's tidy. */
+function playerContext(run: Run, player: Player, step: number, update: number, batch: RoundBatch, records: [string, tf.Scalar][]): PlayerContext {
+  const { game } = run;
+  return {
+    step,
+    update,
+    real: batch.real,
+    get latent(): LatentBatch {
+      if (batch.latent === null) {
+        throw new Error(`player "${player.name}" read context.latent, but the game has no latent sampler; give the game a latent.`);
+      }
+      return batch.latent;
+    },
+    networks: game.networks,
+    run(name, inputs, options) {
+      const out = runNetwork(game, name, inputs, options);
+      if (out instanceof tf.Tensor) return out;
+      throw new Error(`run: network "${name}" returned ${describeValue(out)}; use runHeads() for a network with several outputs.`);
+    },
+    runHeads(name, inputs, options) {
+      const out = runNetwork(game, name, inputs, options);
+      if (out instanceof tf.Tensor) return [out];
+      if (Array.isArray(out) && out.every((t) => t instanceof tf.Tensor)) return out as tf.Tensor[];
+      throw new Error(`runHeads: network "${name}" returned ${describeValue(out)}; expected tensors.`);
+    },
+    record(name, value) {
+      const scalar = asScalar(value, `player "${player.name}" record("${name}")`);
+      if (records.some(([n]) => n === name)) throw new Error(`player "${player.name}" recorded "${name}" twice in one update.`);
+      // keep(): the score outlives variableGrads' inner tidy; it is disposed once read.
+      records.push([name, tf.keep(scalar)]);
+    },
+  };
+}
+
+/** Checks a player's terms: a non-empty record of scalars, the same names at every update. */
+function checkTerms(pr: PlayerRun, terms: unknown, step: number): [string, tf.Scalar][] {
+  const who = `player "${pr.player.name}"`;
+  if (terms instanceof tf.Tensor || terms == null || typeof terms !== "object" || Array.isArray(terms)) {
+    throw new Error(`${who}: loss() returned ${describeValue(terms)}; return named scalar terms, e.g. { adversarial: loss }.`);
+  }
+  const entries = Object.entries(terms as Record<string, unknown>);
+  if (entries.length === 0) throw new Error(`${who}: loss() returned no terms; return at least one, e.g. { adversarial: loss }.`);
+  const checked = entries.map(([name, t]) => [name, asScalar(t, `${who} loss term "${name}"`)] as [string, tf.Scalar]);
+  const names = checked.map(([n]) => n);
+  if (pr.termNames === null) pr.termNames = names;
+  else if ([...names].sort().join("\u0000") !== [...pr.termNames].sort().join("\u0000")) {
+    throw new Error(
+      `${who} returned terms [${names.join(", ")}] at step ${step} but [${pr.termNames.join(", ")}] before; ` +
+        "return the same named terms at every update (a term that is off can be 0).",
+    );
+  }
+  return checked;
+}
+
+/** One update of one player on one round batch: gradients, the guard, the optimizer, the after-update hook. */
+function playerUpdate(run: Run, pr: PlayerRun, step: number, update: number, batch: RoundBatch): UpdateStats {
+  const { player } = pr;
+  const variables = playerVariables(run.game, player);
+  if (!isStatefulOptimizer(pr.optimizer)) {
+    // tf.train's optimizers keep state by the position of each gradient: a changed variable list would give
+    // the old moments to the wrong variables.
+    const names = variables.map((v) => v.name).join("\u0000");
+    if (pr.positionalNames === null) pr.positionalNames = names;
+    else if (pr.positionalNames !== names) {
+      throw new Error(
+        `step ${step}: the variables of player "${player.name}" changed (a network grew or was replaced), but its optimizer ` +
+          `(${pr.optimizer.getClassName()}) keeps its state by position; use tsgan.adam(...), tsgan.rmsprop(...) or tsgan.sgd(...), ` +
+          "which keep it by variable.",
+      );
+    }
+  }
+  const records: [string, tf.Scalar][] = [];
+  let termNames: string[] = [];
+  let recordNames: string[] = [];
+  const { stats, grads } = tf.tidy(() => {
+    let kept: tf.Scalar[] = [];
+    const { value, grads } = tf.variableGrads(() => {
+      const terms = checkTerms(pr, player.loss(playerContext(run, player, step, update, batch, records)), step);
+      termNames = terms.map(([n]) => n);
+      kept = terms.map(([, t]) => tf.keep(t));
+      return (kept.length === 1 ? tf.add(kept[0], 0) : tf.addN(kept)) as tf.Scalar;
+    }, variables);
+    recordNames = records.map(([n]) => n);
+    // One tensor for everything the history needs, read back in one transfer.
+    const stats = tf.stack([value, globalNorm(Object.values(grads)), ...kept, ...records.map(([, s]) => s)]);
+    tf.dispose([...kept, ...records.map(([, s]) => s)]);
+    return { stats, grads };
+  });
+  const values = stats.dataSync();
+  stats.dispose();
+  const result: UpdateStats = { loss: values[0], gradNorm: values[1], terms: {}, scores: {} };
+  termNames.forEach((n, i) => (result.terms[n] = values[2 + i]));
+  recordNames.forEach((n, i) => (result.scores[n] = values[2 + termNames.length + i]));
+  try {
+    if (!Number.isFinite(result.loss) || !Number.isFinite(result.gradNorm)) {
+      throw new Error(nonFiniteMessage(step, player.name, result));
+    }
+    tf.tidy(() => pr.optimizer.applyGradients(grads));
   } finally {
     tf.dispose(Object.values(grads));
   }
-}
-
-/** Reads [loss, gradNorm, meanReal, meanFake] in one device sync and frees the tensor. */
-function readStats(stats: tf.Tensor): PlayerStats {
-  const [loss, gradNorm, meanReal, meanFake] = Array.from(stats.dataSync());
-  stats.dispose();
-  return { loss, gradNorm, meanReal, meanFake };
-}
-
-/** One discriminator update on one real batch and one fresh fake batch. */
-function discriminatorUpdate(run: Run, step: number, batchIndex: number): PlayerStats {
-  const { gan } = run;
-  const real = run.read(run.batchSize, batchIndex);
-  try {
-    const { stats, grads } = tf.tidy(() => {
-      const latent = toLatentBatch(gan.latent(run.batchSize));
-      // G(z) is computed outside the gradient closure: the discriminator's update treats it as data.
-      const fake = generateSamples(gan, latent, true);
-      let scores: tf.Tensor[] = [];
-      const { value, grads } = tf.variableGrads(() => {
-        const discriminate = (x: tf.Tensor, labels?: tf.Tensor) => discriminateSamples(gan, x, labels, true);
-        const realOutput = discriminate(real.x, real.labels);
-        const fakeOutput = discriminate(fake, latent.labels);
-        // keep() lets the scores outlive variableGrads' inner tidy; they are disposed below.
-        scores = [tf.keep(meanScore(realOutput.logits, run.critic)), tf.keep(meanScore(fakeOutput.logits, run.critic))];
-        let loss: tf.Tensor = asScalar(
-          run.objective.discriminatorLoss(realOutput.logits, fakeOutput.logits), "objective.discriminatorLoss");
-        if (gan.extraDiscriminatorLoss) {
-          const context = { step, real, latent, fake, realOutput, fakeOutput, discriminate };
-          loss = tf.add(loss, asScalar(gan.extraDiscriminatorLoss(context), "gan.extraDiscriminatorLoss"));
-        }
-        return loss as tf.Scalar;
-      }, run.dVars);
-      const stats = tf.stack([value, globalNorm(Object.values(grads)), ...scores]);
-      tf.dispose(scores);
-      return { stats, grads };
-    });
-    const result = readStats(stats);
-    applyIfFinite(run.optimizers.discriminator, grads, result, step, "discriminator");
-    gan.afterDiscriminatorStep?.(gan.discriminator, step);
-    return result;
-  } finally {
-    tf.dispose([real.x, real.labels ?? []]);
-  }
-}
-
-/** One generator update on a fresh latent batch. */
-function generatorUpdate(run: Run, step: number): PlayerStats {
-  const { gan } = run;
-  const { stats, grads } = tf.tidy(() => {
-    let score: tf.Tensor | null = null;
-    const { value, grads } = tf.variableGrads(() => {
-      const latent = toLatentBatch(gan.latent(run.batchSize));
-      const fake = generateSamples(gan, latent, true);
-      const fakeOutput = discriminateSamples(gan, fake, latent.labels, true);
-      score = tf.keep(meanScore(fakeOutput.logits, run.critic));
-      let loss: tf.Tensor = asScalar(run.objective.generatorLoss(fakeOutput.logits), "objective.generatorLoss");
-      if (gan.extraGeneratorLoss) {
-        loss = tf.add(loss, asScalar(gan.extraGeneratorLoss({ step, latent, fake, fakeOutput }), "gan.extraGeneratorLoss"));
-      }
-      return loss as tf.Scalar;
-    }, run.gVars);
-    const s = score as unknown as tf.Tensor;
-    const stats = tf.stack([value, globalNorm(Object.values(grads)), tf.scalar(NaN), s]);
-    s.dispose();
-    return { stats, grads };
-  });
-  const result = readStats(stats);
-  applyIfFinite(run.optimizers.generator, grads, result, step, "generator");
+  player.afterUpdate?.(run.game.networks, step);
   return result;
+}
+
+/** The number of updates a player makes in round `step`, checked. */
+function updatesAt(player: Player, step: number): number {
+  const u = player.updates ?? 1;
+  const n = typeof u === "function" ? u(step) : u;
+  if (!Number.isInteger(n) || n < 1) {
+    throw new Error(`train: player "${player.name}" asked for ${n} updates at step ${step}; updates must be a positive integer.`);
+  }
+  return n;
+}
+
+/** Means of a player's update stats over a round. */
+function meanStats(all: UpdateStats[]): PlayerStepLog {
+  const n = all.length;
+  const mean = (pick: (s: UpdateStats) => number) => all.reduce((acc, s) => acc + pick(s), 0) / n;
+  const log: PlayerStepLog = { loss: mean((s) => s.loss), gradNorm: mean((s) => s.gradNorm), terms: {}, scores: {}, updates: n };
+  for (const k of Object.keys(all[0].terms)) log.terms[k] = mean((s) => s.terms[k]);
+  for (const k of Object.keys(all[0].scores)) log.scores[k] = mean((s) => s.scores[k] ?? NaN);
+  return log;
+}
+
+/** One round: every player's updates in order, on the round's batches. */
+function trainRound(run: Run, step: number): StepLog {
+  const counts = run.players.map((pr) => updatesAt(pr.player, step));
+  const batches: (RoundBatch | undefined)[] = [];
+  const log: StepLog = { step, players: {} };
+  try {
+    run.players.forEach((pr, p) => {
+      const stats: UpdateStats[] = [];
+      for (let j = 0; j < counts[p]; j++) {
+        batches[j] ??= readBatch(run);
+        stats.push(playerUpdate(run, pr, step, j, batches[j] as RoundBatch));
+      }
+      log.players[pr.player.name] = meanStats(stats);
+      // Batches no later player uses are freed now (WGAN's 100 critic batches are not kept for one G update).
+      const stillNeeded = Math.max(0, ...counts.slice(p + 1));
+      for (let j = stillNeeded; j < batches.length; j++) {
+        if (batches[j]) disposeRoundBatch(batches[j] as RoundBatch);
+        batches[j] = undefined;
+      }
+    });
+  } finally {
+    for (const b of batches) if (b) disposeRoundBatch(b);
+  }
+  return log;
+}
+
+function emptyPlayerHistory(log: PlayerStepLog): PlayerHistory {
+  return {
+    loss: [], gradNorm: [],
+    terms: Object.fromEntries(Object.keys(log.terms).map((k) => [k, []])),
+    scores: Object.fromEntries(Object.keys(log.scores).map((k) => [k, []])),
+  };
+}
+
+/** Appends a round to the history, checking that it has the shape of the rounds before it. */
+function pushHistory(history: TrainHistory, log: StepLog): void {
+  const recorded = history.step.length;
+  for (const [name, p] of Object.entries(log.players)) {
+    let h = history.players[name];
+    if (h === undefined) {
+      if (recorded > 0) throw new Error(`train: player "${name}" is not in the history being continued (it has ${Object.keys(history.players).join(", ")}).`);
+      h = history.players[name] = emptyPlayerHistory(p);
+    }
+    const same = (a: object, b: object) => Object.keys(a).sort().join("\u0000") === Object.keys(b).sort().join("\u0000");
+    if (!same(h.terms, p.terms) || !same(h.scores, p.scores)) {
+      throw new Error(
+        `train: player "${name}" reports terms [${Object.keys(p.terms)}] and scores [${Object.keys(p.scores)}], but the history ` +
+          `being continued has [${Object.keys(h.terms)}] and [${Object.keys(h.scores)}]; resume with the game it was saved from.`,
+      );
+    }
+  }
+  history.step.push(log.step);
+  for (const [name, p] of Object.entries(log.players)) {
+    const h = history.players[name];
+    h.loss.push(p.loss);
+    h.gradNorm.push(p.gradNorm);
+    for (const [k, v] of Object.entries(p.terms)) h.terms[k].push(v);
+    for (const [k, v] of Object.entries(p.scores)) h.scores[k].push(v);
+  }
 }
 
 function checkPositiveInteger(value: number | undefined, name: string): void {
@@ -487,16 +376,25 @@ function checkPositiveInteger(value: number | undefined, name: string): void {
   }
 }
 
+function checkUpdates(u: Player["updates"], who: string): void {
+  if (u === undefined || typeof u === "function") return;
+  if (!Number.isInteger(u) || u <= 0) throw new Error(`train: ${who} must be a positive integer or a function of the step, got ${u}.`);
+}
+
 function checkOptions(options: TrainOptions): void {
-  if (options == null || options.gan == null) throw new Error("train: options.gan (a GanSpec) is required.");
-  const { gan } = options;
-  if (typeof gan.latent !== "function") throw new Error("train: gan.latent must be a function (batchSize) => z.");
+  if (options == null || options.gan == null) throw new Error("train: options.gan (a GanSpec or a Game) is required.");
   if (options.data == null) throw new Error("train: options.data (a batch source) is required.");
+  if (typeof options.data !== "function") {
+    throw new Error(
+      "train: data must be a function (batchSize, batchIndex) => batch, such as shuffledBatches(x, labels); the batch " +
+        "index is what lets a resumed run see the same data, and an iterator cannot be rewound.",
+    );
+  }
   if (!Number.isInteger(options.steps) || options.steps < 0) {
     throw new Error(`train: steps must be a non-negative integer, got ${options.steps}.`);
   }
   checkPositiveInteger(options.batchSize, "batchSize");
-  checkPositiveInteger(options.discriminatorSteps, "discriminatorSteps");
+  checkUpdates(options.discriminatorSteps, "discriminatorSteps");
   checkPositiveInteger(options.historyEvery, "historyEvery");
   checkPositiveInteger(options.stepsPerEpoch, "stepsPerEpoch");
   checkPositiveInteger(options.checkpointEvery, "checkpointEvery");
@@ -506,13 +404,68 @@ function checkOptions(options: TrainOptions): void {
   }
 }
 
-function pushHistory(history: TrainHistory, log: StepLog): void {
-  for (const key of HISTORY_KEYS) history[key].push(log[key]);
+/** Checks a game's structure once, with errors that name the player or network at fault. */
+function checkGame(game: Game): void {
+  if (game.networks == null || typeof game.networks !== "object" || Object.keys(game.networks).length === 0) {
+    throw new Error("train: the game needs networks, a record of named networks ({ generator, discriminator, ... }).");
+  }
+  for (const [name, net] of Object.entries(game.networks)) {
+    if (net == null || typeof net.apply !== "function" || !Array.isArray(net.trainableWeights)) {
+      throw new Error(`train: network "${name}" must be a tf.LayersModel or an object with apply() and trainableWeights.`);
+    }
+  }
+  if (!Array.isArray(game.players) || game.players.length === 0) throw new Error("train: the game needs at least one player.");
+  const names = new Set<string>();
+  for (const p of game.players) {
+    if (p == null || typeof p.name !== "string" || p.name === "") throw new Error("train: every player needs a name.");
+    if (names.has(p.name)) throw new Error(`train: two players are named "${p.name}"; player names must be unique.`);
+    names.add(p.name);
+    if (typeof p.loss !== "function") throw new Error(`train: player "${p.name}" needs loss(context) returning named terms.`);
+    if (!Array.isArray(p.trains) || p.trains.length === 0) {
+      throw new Error(`train: player "${p.name}" must name the networks it trains (trains: ["generator"], ...).`);
+    }
+    for (const n of p.trains) {
+      if (!(n in game.networks)) {
+        throw new Error(
+          `train: player "${p.name}" trains "${n}", which is not one of the game's networks (${Object.keys(game.networks).map((k) => `"${k}"`).join(", ")}).`,
+        );
+      }
+    }
+    checkUpdates(typeof p.updates === "function" ? undefined : p.updates, `player "${p.name}" updates`);
+    playerVariables(game, p);
+  }
+  if (game.latent !== undefined && typeof game.latent !== "function") throw new Error("train: game.latent must be a function (batchSize, real) => z.");
+}
+
+/** Each player's optimizer: the caller's override, else the player's own (made now if it is a factory). */
+function playerOptimizers(game: Game, overrides: Record<string, tf.Optimizer> | undefined): Record<string, tf.Optimizer> {
+  const players = game.players.map((p) => p.name);
+  for (const key of Object.keys(overrides ?? {})) {
+    if (!players.includes(key)) {
+      throw new Error(`train: optimizers.${key} names no player; the players are ${players.map((n) => `"${n}"`).join(", ")}.`);
+    }
+  }
+  const out: Record<string, tf.Optimizer> = {};
+  const owners = new Map<tf.Optimizer, string>();
+  for (const p of game.players) {
+    const choice = overrides?.[p.name] ?? p.optimizer ?? defaultGanOptimizer;
+    const optimizer = typeof choice === "function" ? (choice as () => tf.Optimizer)() : choice;
+    if (!(optimizer instanceof tf.Optimizer) && typeof (optimizer as tf.Optimizer)?.applyGradients !== "function") {
+      throw new Error(`train: the optimizer of player "${p.name}" is ${describeValue(optimizer)}; give a tf.Optimizer or a function making one.`);
+    }
+    const other = owners.get(optimizer);
+    if (other !== undefined) {
+      throw new Error(`train: players "${other}" and "${p.name}" share one optimizer; each needs its own (their state differs).`);
+    }
+    owners.set(optimizer, p.name);
+    out[p.name] = optimizer;
+  }
+  return out;
 }
 
 /**
- * Trains a GAN: for each generator step, `discriminatorSteps` discriminator updates (each on its own real
- * batch and fresh noise), then one generator update.
+ * Trains a game: each round, every player in order makes its updates (a GanSpec: k discriminator updates,
+ * each on its own real batch and fresh noise, then one generator update).
  *
  * ```ts
  * const result = await train({
@@ -521,55 +474,68 @@ function pushHistory(history: TrainHistory, log: StepLog): void {
  *   data: (n) => tf.randomNormal([n, 1], 4, 1.25, "float32", nextSeed()),
  *   steps: 500, batchSize: 64, callbacks: [progressBar()],
  * });
+ * result.history.players.discriminator.loss;   // one number per step; .terms, .scores, .gradNorm too
  * ```
  * Throws, naming the step and the player, when a loss or gradient norm stops being finite.
  */
 export async function train(options: TrainOptions): Promise<TrainResult> {
   checkOptions(options);
-  const { gan } = options;
-  const objective = resolveObjective(gan.objective);
+  let game: Game;
+  if (isGame(options.gan)) {
+    if (options.discriminatorSteps !== undefined) {
+      throw new Error("train: discriminatorSteps applies to a GanSpec; in a Game, set each player's updates.");
+    }
+    game = options.gan;
+  } else {
+    game = gameFromSpec(options.gan, { discriminatorSteps: options.discriminatorSteps });
+  }
+  checkGame(game);
   const batchSize = options.batchSize ?? 64;
-  const k = options.discriminatorSteps ?? 1;
   const historyEvery = options.historyEvery ?? 1;
   const callbacks = options.callbacks ?? [];
-  const optimizers: GanOptimizers = {
-    generator: options.optimizers?.generator ?? defaultGanOptimizer(),
-    discriminator: options.optimizers?.discriminator ?? defaultGanOptimizer(),
-  };
-  if (optimizers.generator === optimizers.discriminator) {
-    throw new Error("train: the generator and the discriminator need separate optimizers (their state differs).");
-  }
+  const optimizers = playerOptimizers(game, options.optimizers);
+  if (options.checkpointDir !== undefined || options.resumeFrom !== undefined) assertCheckpointable(optimizers);
 
   let step = 0;
   let history = emptyHistory();
   let runSeed = options.seed ?? currentSeedValue() ?? Math.floor(Math.random() * 2147483647);
+  let batchesDrawn = 0;
   if (options.resumeFrom !== undefined) {
-    const restored = await restoreCheckpoint(options.resumeFrom, gan, optimizers);
+    const restored = await restoreCheckpoint(options.resumeFrom, game, optimizers);
+    const given = options.data.order ?? null;
+    if (restored.dataOrder !== null && given !== null && JSON.stringify(restored.dataOrder) !== JSON.stringify(given)) {
+      throw new Error(
+        `train: the checkpoint in ${options.resumeFrom} was trained on data in the order ${JSON.stringify(restored.dataOrder)}, ` +
+          `but this run's data is ${JSON.stringify(given)}; resume with the same data and seed, or the run is not the same run.`,
+      );
+    }
     step = restored.step;
     history = restored.history;
     runSeed = restored.seed;
+    batchesDrawn = restored.batchesDrawn;
   }
   // Resuming from the directory we save to: the checkpoint of this step already exists there.
   let savedAt = options.resumeFrom !== undefined && options.resumeFrom === options.checkpointDir ? step : -1;
 
   const run: Run = {
-    gan, objective, optimizers, batchSize,
-    critic: gan.critic ?? objective.critic ?? false,
-    read: batchReader(options.data),
-    dVars: trainableVariables(gan.discriminator, "gan.discriminator"),
-    gVars: trainableVariables(gan.generator, "gan.generator"),
+    game, batchSize, data: options.data, batchesDrawn,
+    players: game.players.map((player) => ({
+      player, optimizer: optimizers[player.name], positionalNames: null,
+      termNames: history.players[player.name] ? Object.keys(history.players[player.name].terms) : null,
+    })),
   };
   let stopped = false;
   const state: TrainState = {
     get step() { return step; },
     totalSteps: options.steps,
     get history() { return history; },
-    gan, optimizers, batchSize, seed: runSeed,
+    game, optimizers, batchSize, seed: runSeed,
     stop() { stopped = true; },
   };
   const save = async () => {
     await saveCheckpoint(options.checkpointDir as string, {
-      gan, optimizers, history, step, seed: runSeed, batchSize, discriminatorSteps: k,
+      game, optimizers, history, step, seed: runSeed, batchSize, batchesDrawn: run.batchesDrawn,
+      dataOrder: options.data.order ?? null,
     }, { keep: options.keepCheckpoints ?? 2 });
     savedAt = step;
   };
@@ -579,22 +545,8 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
     while (step < options.steps && !stopped) {
       const current = step + 1;
       seedEverything(stepSeed(runSeed, current));
-      const d: PlayerStats = { loss: 0, gradNorm: 0, meanReal: 0, meanFake: 0 };
-      for (let j = 0; j < k; j++) {
-        const s = discriminatorUpdate(run, current, (current - 1) * k + j);
-        d.loss += s.loss / k; d.gradNorm += s.gradNorm / k; d.meanReal += s.meanReal / k; d.meanFake += s.meanFake / k;
-      }
-      const g = generatorUpdate(run, current);
+      const log = trainRound(run, current);
       step = current;
-      const log: StepLog = {
-        step,
-        discriminatorLoss: d.loss,
-        generatorLoss: g.loss,
-        meanDReal: d.meanReal,
-        meanDFake: d.meanFake,
-        discriminatorGradNorm: d.gradNorm,
-        generatorGradNorm: g.gradNorm,
-      };
       if (step % historyEvery === 0) pushHistory(history, log);
       for (const cb of callbacks) await cb.onStepEnd?.(log, state);
       if (options.stepsPerEpoch !== undefined && step % options.stepsPerEpoch === 0) {
@@ -606,14 +558,16 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
   } finally {
     for (const cb of callbacks) await cb.onTrainEnd?.(state);
   }
-  return { history, step, stopped, seed: runSeed, optimizers };
+  return { history, step, stopped, seed: runSeed, optimizers, game };
 }
 
 /**
- * Continues training from the latest checkpoint in `dir`: the networks in `options.gan` (built with the same
- * architecture) get the saved weights, the optimizers their saved state, and the history and step counter
- * carry on until `options.steps`. Equivalent to `train({...options, resumeFrom: dir})`.
+ * Continues training from the latest checkpoint in `dir`: the networks of `options.gan` (built with the same
+ * architecture) get the saved weights, the optimizers their saved state, and the history, step counter and
+ * data position carry on until `options.steps`. Equivalent to `train({...options, resumeFrom: dir})`.
  */
 export function resume(dir: string, options: TrainOptions): Promise<TrainResult> {
   return train({ ...options, resumeFrom: dir });
 }
+
+export type { Network };

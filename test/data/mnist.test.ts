@@ -5,7 +5,8 @@ import * as path from "path";
 import * as zlib from "zlib";
 import * as tf from "@tensorflow/tfjs";
 import { seed, restoreMathRandom } from "../../lib/engine/seed";
-import { loadMnist, mnistBatches, mnistTensors, epochBatchIndices, bytesToUnitRange, MnistData, DEBIAN_FASHION_MNIST_DIR } from "../../lib/data/mnist";
+import { loadMnist, mnistTensors, bytesToUnitRange, MnistData, DEBIAN_FASHION_MNIST_DIR } from "../../lib/data/mnist";
+import { shuffledBatches } from "../../lib/train/batches";
 
 function idxBytes(type: number, shape: number[], payload: Uint8Array): Buffer {
   const header = Buffer.alloc(4 + 4 * shape.length);
@@ -119,45 +120,28 @@ describe("data/mnist", () => {
     }
   });
 
-  it("batches: shapes, every example once per epoch, seeded order", () => {
-    const indices = epochBatchIndices(10, 4, false);
-    assert.deepEqual(indices.map((b) => b.length), [4, 4, 2]);
-    assert.deepEqual(indices.flatMap((b) => Array.from(b)).sort((a, b) => a - b), [0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
-    assert.deepEqual(epochBatchIndices(10, 4).map((b) => b.length), [4, 4], "dropRemainder by default");
-
-    const labelsOfFirstBatches = () => {
-      const it = mnistBatches(embedded, 64);
-      const out: number[][] = [];
-      for (let i = 0; i < 2; i++) {
-        const { images, labels } = it.next().value as { images: tf.Tensor4D; labels: tf.Tensor1D };
-        assert.deepEqual(images.shape, [64, 28, 28, 1]);
-        assert.equal(labels.dtype, "int32");
-        out.push(Array.from(labels.dataSync()));
-        tf.dispose([images, labels]);
-      }
-      return out;
-    };
-    seed(21);
-    const a = labelsOfFirstBatches();
-    seed(21);
-    const b = labelsOfFirstBatches();
-    seed(22);
-    const c = labelsOfFirstBatches();
-    assert.deepEqual(a, b);
-    assert.notDeepEqual(a, c);
+  it("mnistTensors + shuffledBatches: a batch's images are the rows its labels say, several classes per batch", () => {
+    const { x, labels } = mnistTensors(embedded);
+    const batches = shuffledBatches(x, labels, { seed: 21 });
+    const first = batches(64, 0) as { x: tf.Tensor; labels: tf.Tensor };
+    assert.deepEqual(first.x.shape, [64, 28, 28, 1]);
+    assert.equal(first.labels.dtype, "int32");
+    const ids = Array.from(first.labels.dataSync());
     // Shuffled: a batch of 64 from sorted-by-class data holds several classes.
-    assert.ok(new Set(a[0]).size >= 5);
-  });
-
-  it("a batch's images are the rows its labels say", () => {
-    seed(1);
-    const { images, labels } = mnistBatches(embedded, 8, { epochs: 1 }).next().value as { images: tf.Tensor4D; labels: tf.Tensor1D };
-    const order = (() => { seed(1); return epochBatchIndices(embedded.count, 8)[0]; })();
-    const pix = images.dataSync();
-    order.forEach((row, i) => {
-      assert.equal(labels.dataSync()[i], embedded.labels[row]);
-      assert.equal(pix[i * 784 + 400], embedded.images[row * 784 + 400]);
-    });
-    tf.dispose([images, labels]);
+    assert.ok(new Set(ids).size >= 5, `classes in the first batch: ${new Set(ids).size}`);
+    const pix = first.x.dataSync();
+    const order = (batches as unknown as { order: { seed: number; examples: number } }).order;
+    assert.deepEqual([order.seed, order.examples], [21, embedded.count]);
+    // Each row of the batch is some example whose label it carries: find it by its pixels.
+    for (let i = 0; i < 8; i++) {
+      const row = pix.subarray(i * 784, (i + 1) * 784);
+      let found = -1;
+      for (let r = 0; r < embedded.count && found < 0; r++) {
+        if (embedded.images[r * 784 + 400] === row[400] && embedded.images.subarray(r * 784, (r + 1) * 784).every((v, k) => v === row[k])) found = r;
+      }
+      assert.ok(found >= 0, `batch row ${i} is not an example`);
+      assert.equal(ids[i], embedded.labels[found]);
+    }
+    tf.dispose([x, labels, first.x, first.labels]);
   });
 });
