@@ -117,7 +117,8 @@ function loader(): NonNullable<typeof loaderCache> {
     "  }",
     "  T.loading = true; T.failed = undefined;",
     `  var packed = "${packed}";`,
-    "  var bytes = Uint8Array.from(atob(packed), function (c) { return c.charCodeAt(0); });",
+    "  var binary = atob(packed), bytes = new Uint8Array(binary.length);",
+    "  for (var i = 0; i < binary.length; i++) bytes[i] = binary.charCodeAt(i);",
     "  new Response(new Blob([bytes]).stream().pipeThrough(new DecompressionStream('gzip'))).text().then(function (source) {",
     "    if (!window.Plotly) {",
     // An inline script element runs like plotly's own <script> tag would. The wrapper hides a page's AMD loader

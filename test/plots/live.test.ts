@@ -1,6 +1,7 @@
 import { strict as assert } from "assert";
 import { livePlot, thinIndices } from "../../lib/plots/live";
 import { DisplaySink, PLOTLY_MIME, setDisplaySink } from "../../lib/plots/plotly";
+import { PLOTLYJS_MARKER } from "../../lib/plots/plotlyjs";
 
 describe("plots/live", () => {
   it("thins long series to at most max points, keeping the first and last", () => {
@@ -23,7 +24,11 @@ describe("plots/live", () => {
       plot.close();
       const final = plot.figure();
       assert.equal(plot.draws, 4, "close() draws the points added since the last draw");
-      assert.equal(sent.length, 4);
+      // The session's first figure brings plotly.js, as an output of its own that the updates leave alone.
+      assert.equal(sent.length, 5);
+      const loader = sent.shift();
+      assert.ok(loader && !(PLOTLY_MIME in loader.message.data) && loader.message.transient === undefined);
+      assert.ok((loader.message.data["text/html"] as string).includes(PLOTLYJS_MARKER));
       assert.deepEqual(sent.map((s) => s.update), [false, true, true, true]);
       const ids = new Set(sent.map((s) => s.message.transient?.display_id));
       assert.equal(ids.size, 1);

@@ -1,12 +1,15 @@
 import { strict as assert } from "assert";
+import * as fs from "fs";
+import * as zlib from "zlib";
 import {
-  contour, DisplaySink, figureBundle, heatmap, histogram, inNotebook, lineChart, PLOTLY_MIME, scatter,
+  contour, DisplaySink, figureBundle, figureDescription, heatmap, histogram, inNotebook, lineChart, PLOTLY_MIME, plotlyInit, scatter,
   scriptSafeJson, setDisplaySink, showPlot,
 } from "../../lib/plots/plotly";
+import { autoEmbedEnabled, PLOTLYJS_MARKER, plotlyEmbedSize, plotlyLoaderHtml } from "../../lib/plots/plotlyjs";
 
 type Message = Parameters<DisplaySink>[0];
 
-/** Runs `body` with displays captured, as a tslab kernel would receive them. */
+/** Runs `body` with displays captured, as a tslab kernel would receive them (a fresh front end each time). */
 function captured(body: () => void): Array<{ message: Message; update: boolean }> {
   const sent: Array<{ message: Message; update: boolean }> = [];
   const previous = setDisplaySink((message, update) => { sent.push({ message, update }); });
@@ -59,22 +62,94 @@ describe("plots/plotly", () => {
     assert.throws(() => heatmap({ x: [0, 1, 2], y: [0], z: [[1, 2, 3], [4, 5, 6]] }), /z has 2 rows but y has 1/);
   });
 
-  it("showPlot sends one bundle with the plotly mime type, an HTML fallback and a text summary", () => {
-    const fig = lineChart([{ name: "D", y: Float32Array.of(0.5, 0.25) }], { title: "a </script> title" });
+  it("showPlot sends one bundle with the plotly mime type, an HTML fallback and a text description", () => {
+    const fig = lineChart([{ name: "D", y: Float32Array.of(0.5, 0.25) }], { title: "a </script> title", xLabel: "step" });
     const sent = captured(() => showPlot(fig));
-    assert.equal(sent.length, 1);
-    const { message, update } = sent[0];
+    const figures = sent.filter((s) => PLOTLY_MIME in s.message.data);
+    assert.equal(figures.length, 1);
+    const { message, update } = figures[0];
     assert.equal(update, false);
     assert.deepEqual(Object.keys(message.data).sort(), [PLOTLY_MIME, "text/html", "text/plain"].sort());
     const json = message.data[PLOTLY_MIME] as { data: Array<{ y: number[] }> };
     // Typed arrays become plain arrays, so the JSON is what plotly expects.
     assert.deepEqual(json.data[0].y, [0.5, 0.25]);
     assert.deepEqual(JSON.parse(JSON.stringify(json)), json);
-    assert.equal(message.data["text/plain"], 'Plotly figure "a </script> title": 1 trace (scatter "D")');
+    assert.equal(
+      message.data["text/plain"],
+      'Plotly figure "a </script> title": 1 trace (scatter "D")\n  axes: x: step\n  scatter "D": 2 points, x 0 to 1, y 0.25 to 0.5',
+    );
     const html = message.data["text/html"] as string;
     assert.match(html, /window\.Plotly\.newPlot/);
+    // What a page without scripts shows: the description, escaped.
+    assert.match(html, /<strong>Plotly figure &quot;a &lt;\/script&gt; title&quot;<\/strong>/);
+    assert.match(html, /<li>scatter &quot;D&quot;: 2 points, x 0 to 1, y 0.25 to 0.5<\/li>/);
     // The only closing script tag is the one that ends the fallback: the title cannot break out of it.
     assert.equal(html.split("</script>").length, 2);
+  });
+
+  it("embeds plotly.js once per kernel session, as its own output just before the first figure", () => {
+    const sent = captured(() => {
+      showPlot(lineChart([1, 2]));
+      showPlot(lineChart([3, 4]));
+    });
+    assert.equal(sent.length, 3);
+    const [loader, first, second] = sent.map((s) => s.message);
+    assert.deepEqual(Object.keys(loader.data).sort(), ["text/html", "text/plain"]);
+    assert.ok((loader.data["text/html"] as string).includes(PLOTLYJS_MARKER));
+    assert.equal(loader.transient, undefined, "no display_id: nothing can replace it");
+    assert.deepEqual(loader.metadata, { tsgan: { plotlyjs: plotlyEmbedSize().version } });
+    for (const figure of [first, second]) assert.ok(PLOTLY_MIME in figure.data && !(figure.data["text/html"] as string).includes(PLOTLYJS_MARKER));
+    // plotlyInit() embeds again when asked (the output that carried it was cleared), and figures then don't.
+    const again = captured(() => {
+      assert.equal(plotlyInit(), true);
+      assert.equal(plotlyInit(), true);
+      showPlot(lineChart([5]));
+    });
+    assert.deepEqual(again.map((s) => (s.message.data["text/html"] as string).includes(PLOTLYJS_MARKER)), [true, true, false]);
+  });
+
+  it("TSGAN_PLOTLY_EMBED=off leaves plotly.js out; a value it does not know is an error", () => {
+    const saved = process.env.TSGAN_PLOTLY_EMBED;
+    try {
+      process.env.TSGAN_PLOTLY_EMBED = "off";
+      const sent = captured(() => showPlot(lineChart([1, 2])));
+      assert.deepEqual(sent.map((s) => PLOTLY_MIME in s.message.data), [true]);
+      process.env.TSGAN_PLOTLY_EMBED = "sometimes";
+      assert.throws(() => captured(() => showPlot(lineChart([1]))), /TSGAN_PLOTLY_EMBED=sometimes is not understood: use "auto" .* or "off"/);
+    } finally {
+      if (saved === undefined) delete process.env.TSGAN_PLOTLY_EMBED;
+      else process.env.TSGAN_PLOTLY_EMBED = saved;
+    }
+    assert.equal(autoEmbedEnabled({}), true);
+    assert.equal(autoEmbedEnabled({ TSGAN_PLOTLY_EMBED: "auto" }), true);
+    assert.equal(autoEmbedEnabled({ TSGAN_PLOTLY_EMBED: "0" }), false);
+  });
+
+  it("the embedded plotly.js is the installed one, compressed, with no URL to fetch anything from", () => {
+    const html = plotlyLoaderHtml();
+    const packed = /var packed = "([A-Za-z0-9+/=]+)";/.exec(html);
+    assert.ok(packed, "a base64 literal");
+    const installed = fs.readFileSync(require.resolve("plotly.js-dist-min/plotly.min.js"));
+    assert.ok(zlib.gunzipSync(Buffer.from(packed[1], "base64")).equals(installed), "unpacks to plotly.min.js byte for byte");
+    assert.doesNotMatch(html.replace(packed[1], ""), /https?:\/\/|src=/, "nothing is loaded from elsewhere");
+    assert.equal(html.split("</script>").length, 2);
+    const size = plotlyEmbedSize();
+    assert.equal(size.sourceBytes, installed.length);
+    assert.equal(size.embeddedBytes, Buffer.byteLength(html));
+    assert.ok(size.embeddedBytes < 0.5 * size.sourceBytes, `embedded ${size.embeddedBytes} bytes for ${size.sourceBytes} of source`);
+  });
+
+  it("describes a figure in text: title, axes, each trace's size and ranges", () => {
+    const fig = histogram({ real: [3, -1, 2] }, { title: "Samples", xLabel: "x", yLabel: "density" });
+    fig.data.push(...heatmap({ x: [0, 1, 2], y: [10, 20], z: [[1, 2, 3], [4, 5, 0.000123456]] }).data);
+    fig.data.push({ type: "bar", name: "counts", x: ["a", "b"], y: [1, 7] });
+    assert.equal(figureDescription(fig), [
+      'Plotly figure "Samples": 3 traces (histogram "real", heatmap, bar "counts")',
+      "  axes: x: x, y: density",
+      '  histogram "real": 3 values, x -1 to 3',
+      "  heatmap: 2 × 3 grid, x 0 to 2, y 10 to 20, values 0.0001235 to 5",
+      '  bar "counts": 2 points, x 2 categories, y 1 to 7',
+    ].join("\n"));
   });
 
   it("outside a kernel showPlot displays nothing and prints one line", () => {

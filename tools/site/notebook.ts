@@ -5,6 +5,7 @@
 import hljs from "highlight.js/lib/core";
 import typescript from "highlight.js/lib/languages/typescript";
 import { renderMarkdown } from "./markdown";
+import { PLOTLYJS_MARKER } from "../../lib/plots/plotlyjs";
 
 hljs.registerLanguage("typescript", typescript);
 
@@ -144,7 +145,17 @@ export interface PageState {
   figureCount: number;
 }
 
+/**
+ * The output that carries plotly.js for a notebook's figures (lib/plots/plotlyjs.ts). The site has its own
+ * copy (assets/plotly.min.js) and draws figures from their plotly JSON, so a page skips it: 2 MB saved.
+ */
+export function isPlotlyLoader(data: Record<string, unknown>): boolean {
+  const html = data["text/html"];
+  return html !== undefined && data[PLOTLY_MIME] === undefined && joinSource(html as string | string[]).includes(PLOTLYJS_MARKER);
+}
+
 function renderData(data: Record<string, unknown>, page: PageState): string {
+  if (isPlotlyLoader(data)) return "";
   if (data[PLOTLY_MIME]) {
     const id = `figure-${page.figureCount++}`;
     const json = JSON.stringify(data[PLOTLY_MIME]).replace(/</g, "\\u003c");

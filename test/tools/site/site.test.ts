@@ -4,6 +4,7 @@ import * as os from "os";
 import * as path from "path";
 import * as tf from "@tensorflow/tfjs";
 import { figureBundle, lineChart, PLOTLY_MIME } from "../../../lib/plots/plotly";
+import { PLOTLYJS_MARKER, plotlyLoaderHtml } from "../../../lib/plots/plotlyjs";
 import { imageGrid } from "../../../lib/plots/images";
 import { renderMarkdown } from "../../../tools/site/markdown";
 import { ansiToHtml, Notebook, NotebookCell } from "../../../tools/site/notebook";
@@ -41,7 +42,11 @@ export function writeFixtures(dir: string): { lessons: string[]; executedDir: st
   const good = notebook([
     markdown("# Welcome\n\nThe value function $V(D, G) = \\mathbb{E}_{x}[\\log D(x)]$ and \\(p_g\\).\n\n$$\nD^*(x) = \\frac{p_{data}(x)}{p_{data}(x) + p_g(x)}\n$$\n\nCosts $5, and `$x$` stays code. Next: [broken](01-broken.ipynb), [later](09-later.ipynb)."),
     code('import * as tsgan from "tsgan";\nconsole.log("<b>not bold</b>");', [{ output_type: "stream", name: "stdout", text: ["<b>not bold</b>\n"] }]),
-    code("tsgan.showPlot(fig);", [{ output_type: "display_data", data: figureBundle(figure) as Record<string, unknown>, metadata: {} } as never], 2),
+    // As a kernel shows a session's first figure: the output carrying plotly.js, then the figure.
+    code("tsgan.showPlot(fig);", [
+      { output_type: "display_data", data: { "text/html": plotlyLoaderHtml(), "text/plain": "(plotly.js)" }, metadata: {} } as never,
+      { output_type: "display_data", data: figureBundle(figure) as Record<string, unknown>, metadata: {} } as never,
+    ], 2),
     code("tsgan.showImages(x);", [{ output_type: "display_data", data: { "image/png": Buffer.from(png).toString("base64"), "text/plain": "1 image" }, metadata: {} } as never], 3),
   ]);
   const bad = notebook([
@@ -146,6 +151,8 @@ describe("tools/site", () => {
       assert.match(page, /<span class="hljs-keyword">import<\/span>/);
       assert.match(page, /<a href="01-broken.html">broken<\/a>, <a href="09-later.ipynb">later<\/a>/);
       assert.doesNotMatch(page, /window\.Plotly\.newPlot/, "the notebook's HTML fallback is not used when the figure JSON is there");
+      assert.ok(!page.includes(PLOTLYJS_MARKER), "the notebook's embedded plotly.js is left out: the site has its own");
+      assert.ok(page.length < 100_000, `the page is ${page.length} bytes`);
     });
 
     it("failed lesson page: a banner linking the failing cell and the coloured traceback", () => {
