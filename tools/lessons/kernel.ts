@@ -4,8 +4,8 @@
  *
  * The kernel is the project's own `node_modules/.bin/tslab kernel --config-path <file>`, run by the same
  * `node` as the runner, bound to 127.0.0.1 on free ports with a fresh random HMAC key, in its own process
- * group (so it and anything it starts can be killed together), with `watchdog.js` preloaded (so it exits when
- * the runner dies).
+ * group (so it and anything it starts can be killed together), with `watchdog.js` preloaded (so it ends when
+ * the runner dies, within a moment, even in the middle of a cell that computes without yielding).
  *
  * tslab specifics, read from tslab 1.0.22's source, that shape this client:
  * - It answers shell and control on ZeroMQ ROUTER sockets, heartbeat on a REP socket, publishes iopub.

@@ -1,8 +1,66 @@
 /**
- * Preloaded into the kernel process (`node --require watchdog.js tslab kernel ...`): when the runner that
- * started the kernel goes away, even by SIGKILL, the kernel's stdin pipe closes and the kernel exits with it.
- * This is what keeps a crashed or killed CI job from leaving a kernel behind.
+ * Preloaded into the kernel process by the lesson runner (`node --require watchdog.js tslab kernel ...`):
+ * when the runner that started the kernel goes away, even by SIGKILL and even while a cell computes, the
+ * kernel ends at once. This is what keeps a crashed or killed run (a CI job, a closed terminal) from leaving
+ * a kernel behind.
+ *
+ * The runner holds the write end of the kernel's stdin pipe, so however the runner ends, the kernel's stdin
+ * reaches end of file. A listener for that on the kernel's main thread only runs when its event loop turns,
+ * and a cell that computes synchronously (a training loop with no `await`) keeps it from turning for as long
+ * as it runs: the kernel would outlive the runner by that long. So the watch runs in a worker thread, which
+ * has its own event loop: it reads stdin itself and, at end of file, SIGKILLs the kernel's process group
+ * (the runner starts the kernel as a group leader, so whatever the kernel started goes too); a signal, not
+ * `process.exit`, because only a signal ends a process whose main thread is busy. As a backstop, for a stdin
+ * that is not a pipe, it also ends the kernel when its parent process changes (the runner died and the
+ * kernel was re-parented).
  */
-process.stdin.on("end", () => process.exit(70));
-process.stdin.on("error", () => process.exit(70));
-process.stdin.resume();
+import { Worker } from "worker_threads";
+
+/** The worker's code (plain JavaScript: a worker started from a string is not compiled). */
+export const WATCHER_SOURCE = `
+"use strict";
+const fs = require("fs");
+const net = require("net");
+
+function endKernel() {
+  try {
+    process.kill(-process.pid, "SIGKILL"); // the kernel's process group, when the kernel leads one
+  } catch (error) {
+    process.kill(process.pid, "SIGKILL");
+  }
+}
+
+const parent = process.ppid;
+setInterval(() => {
+  if (process.ppid !== parent) endKernel();
+}, 250);
+
+let stdin;
+try {
+  stdin = fs.fstatSync(0);
+} catch (error) {
+  stdin = undefined;
+}
+if (stdin && (stdin.isFIFO() || stdin.isSocket())) {
+  // A handle of this worker's own event loop on the pipe: its "end" fires however busy the main thread is.
+  const pipe = new net.Socket({ fd: 0, readable: true, writable: false });
+  pipe.on("data", () => undefined);
+  pipe.on("end", endKernel);
+  pipe.on("error", endKernel);
+}
+`;
+
+/** The watch on the kernel's main thread, as a fallback when a worker cannot be started. */
+function watchOnMainThread(): void {
+  process.stdin.on("end", () => process.exit(70));
+  process.stdin.on("error", () => process.exit(70));
+  process.stdin.resume();
+}
+
+try {
+  const worker = new Worker(WATCHER_SOURCE, { eval: true });
+  worker.unref(); // the watch alone does not keep a kernel alive that wants to exit
+  worker.on("error", watchOnMainThread);
+} catch {
+  watchOnMainThread();
+}
