@@ -258,18 +258,27 @@ function hasFusedKernel(kernelName: string): boolean {
 // state lives under its name: a new variable starts with zeros, the others keep theirs, and the state of a
 // variable that was disposed is freed at the next update.
 
+/** One variable's part of an optimizer's state. */
+export interface VariableOptimizerState {
+  /** Slot tensors by slot name: Adam's m and v; RMSProp's rms and momentum (and mg when centered). */
+  slots: Record<string, tf.Tensor>;
+  /**
+   * Exact float32 scalars of this variable: Adam's β1ᵗ and β2ᵗ for its own step count t (recomputing them
+   * with pow differs in the last bits, enough for a resumed run to drift).
+   */
+  scalars: Record<string, number>;
+}
+
 /** A snapshot of an optimizer's state for checkpoints. Its tensors are the optimizer's own: do not dispose them. */
 export interface OptimizerState {
   /** What `getClassName()` returns; a state only loads into an optimizer of the same class. */
   className: string;
   /** The hyperparameters (`getConfig()`), so a resumed run can say when they differ. */
   config: Record<string, number | boolean | null>;
-  /** Updates applied so far. */
+  /** `applyGradients` calls so far. */
   iterations: number;
-  /** Exact float32 scalars beside the slots: Adam's β1ᵗ and β2ᵗ (recomputing them with pow differs in the last bits). */
-  scalars: Record<string, number>;
-  /** Each variable's slot tensors by variable name: Adam's m and v; RMSProp's rms and momentum (and mg). */
-  slots: Record<string, Record<string, tf.Tensor>>;
+  /** Each variable's state, by variable name. */
+  variables: Record<string, VariableOptimizerState>;
 }
 
 /** An optimizer that exports and imports its whole state by variable name (every tsgan optimizer). */
@@ -316,27 +325,43 @@ function stateVariable(value: tf.Tensor): tf.Variable {
   return tf.tidy(() => tf.add(value, 0).variable(false));
 }
 
+/** What an optimizer keeps for one variable. */
 interface VariableState {
-  /** The variable the slots belong to: a later variable registered under the same name gets fresh state. */
+  /** The variable the state belongs to: a later variable registered under the same name gets fresh state. */
   owner: tf.Variable;
   slots: Record<string, tf.Variable>;
+  scalars: Record<string, number>;
 }
 
-/** The state bookkeeping shared by tsgan's optimizers: slots by variable name, tfjs-compatible getWeights. */
+/**
+ * The state bookkeeping shared by tsgan's optimizers: slots and scalars by variable name, tfjs-compatible
+ * getWeights/setWeights. Scalars such as Adam's βᵗ are per variable too, so a layer added at step 1000 gets the
+ * bias correction of its own first step, as PyTorch's per-parameter step counts give it; when every variable
+ * is updated at every step (tfjs's case) they all equal tfjs's single counter.
+ */
 abstract class KeyedStateOptimizer extends tf.Optimizer implements StatefulOptimizer {
   /** The slots of each variable, in the order tfjs's getWeights lists them. */
   protected abstract slotNames(): readonly string[];
+  /** The scalars of a variable that has not been updated yet. */
+  protected initialScalars(): Record<string, number> {
+    return {};
+  }
+  /** The scalars of a variable after `iterations` updates, as tfjs recomputes them in setWeights. */
+  protected scalarsAfter(_iterations: number): Record<string, number> {
+    return {};
+  }
   private state = new Map<string, VariableState>();
 
-  /** The slots of `value`, created as zeros the first time it is updated. */
-  protected slotsOf(value: tf.Variable): Record<string, tf.Variable> {
+  /** The state of `value`, created (zero slots) the first time it is updated. */
+  private stateOf(value: tf.Variable): VariableState {
     const entry = this.state.get(value.name);
-    if (entry && entry.owner === value) return entry.slots;
+    if (entry && entry.owner === value) return entry;
     if (entry) tf.dispose(Object.values(entry.slots)); // a new variable under a disposed one's name
     const slots: Record<string, tf.Variable> = {};
     for (const s of this.slotNames()) slots[s] = tf.tidy(() => tf.zerosLike(value).variable(false));
-    this.state.set(value.name, { owner: value, slots });
-    return slots;
+    const fresh = { owner: value, slots, scalars: this.initialScalars() };
+    this.state.set(value.name, fresh);
+    return fresh;
   }
 
   /** Frees the state of variables that have been disposed (a network replaced by a grown one). */
@@ -350,14 +375,14 @@ abstract class KeyedStateOptimizer extends tf.Optimizer implements StatefulOptim
     }
   }
 
-  /** Calls `update` for each variable that has a gradient, with its slots; then counts the iteration. */
-  protected forEachGradient(gradients: Gradients, update: (value: tf.Variable, g: tf.Tensor, slots: Record<string, tf.Variable>) => void): void {
+  /** Calls `update` for each variable that has a gradient, with its state; then counts the iteration. */
+  protected forEachGradient(gradients: Gradients, update: (value: tf.Variable, g: tf.Tensor, state: VariableState) => void): void {
     this.forgetDisposedVariables();
     namesOf(gradients).forEach((name, i) => {
       const g = gradientAt(gradients, name, i);
       if (g == null) return;
       const value = registeredVariable(name);
-      update(value, g, this.slotsOf(value));
+      update(value, g, this.stateOf(value));
     });
     this.incrementIterations();
   }
@@ -379,7 +404,10 @@ abstract class KeyedStateOptimizer extends tf.Optimizer implements StatefulOptim
     return [await this.saveIterations(), ...state];
   }
 
-  /** Reads tfjs's layout (also tf.train's own optimizers' `getWeights()`); state is keyed by the names it holds. */
+  /**
+   * Reads tfjs's layout (also tf.train's own optimizers' `getWeights()`); state is keyed by the variable names
+   * it holds, and the scalars are recomputed from the iteration count, as tfjs does.
+   */
   async setWeights(weightValues: NamedTensor[]): Promise<void> {
     const rest = await this.extractIterations(weightValues);
     const slots = this.slotNames();
@@ -390,37 +418,25 @@ abstract class KeyedStateOptimizer extends tf.Optimizer implements StatefulOptim
       );
     }
     const n = slots.length === 0 ? 0 : rest.length / slots.length;
-    const bySlot: Record<string, Record<string, tf.Tensor>> = {};
+    const variables: Record<string, VariableOptimizerState> = {};
+    const scalars = this.scalarsAfter(this.iterations);
     for (let k = 0; k < n; k++) {
       const suffix = `/${slots[0]}`;
       const first = rest[k].name;
       const name = first.endsWith(suffix) ? first.slice(0, -suffix.length) : first;
-      bySlot[name] = {};
-      slots.forEach((s, j) => (bySlot[name][s] = rest[j * n + k].tensor));
+      variables[name] = { slots: Object.fromEntries(slots.map((s, j) => [s, rest[j * n + k].tensor])), scalars };
     }
-    this.replaceState(bySlot);
-    this.afterSetWeights();
+    this.replaceState(variables);
   }
-
-  /** Adam recomputes βᵗ from the iteration count here, as tfjs does. */
-  protected afterSetWeights(): void {}
-
-  /** Scalars beyond the slots that a checkpoint must store exactly. */
-  protected exportScalars(): Record<string, number> {
-    return {};
-  }
-
-  protected importScalars(_scalars: Record<string, number>): void {}
 
   exportState(): OptimizerState {
-    const slots: Record<string, Record<string, tf.Tensor>> = {};
-    for (const [name, e] of this.state) slots[name] = { ...e.slots };
+    const variables: Record<string, VariableOptimizerState> = {};
+    for (const [name, e] of this.state) variables[name] = { slots: { ...e.slots }, scalars: { ...e.scalars } };
     return {
       className: this.getClassName(),
       config: this.getConfig() as Record<string, number | boolean | null>,
       iterations: this.iterations,
-      scalars: this.exportScalars(),
-      slots,
+      variables,
     };
   }
 
@@ -430,31 +446,34 @@ abstract class KeyedStateOptimizer extends tf.Optimizer implements StatefulOptim
         `${this.getClassName()}.importState: the state is ${state?.className ?? "missing"}'s; use the same kind of optimizer as the saved run.`,
       );
     }
-    for (const [name, slots] of Object.entries(state.slots)) {
-      const missing = this.slotNames().filter((s) => !(slots[s] instanceof tf.Tensor));
+    for (const [name, v] of Object.entries(state.variables ?? {})) {
+      const missing = this.slotNames().filter((s) => !(v?.slots?.[s] instanceof tf.Tensor));
       if (missing.length > 0) throw new Error(`${this.getClassName()}.importState: variable "${name}" lacks slot(s) ${missing.join(", ")}.`);
     }
-    this.replaceState(state.slots);
+    this.replaceState(state.variables ?? {});
     this.iterations_ = state.iterations;
-    this.afterSetWeights();
-    this.importScalars(state.scalars ?? {});
   }
 
-  /** Disposes the current state and makes copies of `bySlot` (variable name → slot → tensor). */
-  private replaceState(bySlot: Record<string, Record<string, tf.Tensor>>): void {
+  /** Disposes the current state and makes copies of `variables` (name → slots and scalars). */
+  private replaceState(variables: Record<string, VariableOptimizerState>): void {
     const registered = tf.engine().registeredVariables;
     const next = new Map<string, VariableState>();
-    for (const [name, slots] of Object.entries(bySlot)) {
-      const owner = registered[name];
-      if (!owner) throw new Error(`${this.getClassName()}: there is no variable named "${name}" to restore optimizer state for.`);
-      const copies: Record<string, tf.Variable> = {};
-      for (const s of this.slotNames()) {
-        if (!tf.util.arraysEqual(slots[s].shape, owner.shape)) {
-          throw new Error(`${this.getClassName()}: the ${s} state of "${name}" has shape [${slots[s].shape}] but the variable has [${owner.shape}].`);
+    try {
+      for (const [name, v] of Object.entries(variables)) {
+        const owner = registered[name];
+        if (!owner) throw new Error(`${this.getClassName()}: there is no variable named "${name}" to restore optimizer state for.`);
+        const copies: Record<string, tf.Variable> = {};
+        next.set(name, { owner, slots: copies, scalars: { ...this.initialScalars(), ...v.scalars } });
+        for (const s of this.slotNames()) {
+          if (!tf.util.arraysEqual(v.slots[s].shape, owner.shape)) {
+            throw new Error(`${this.getClassName()}: the ${s} state of "${name}" has shape [${v.slots[s].shape}] but the variable has [${owner.shape}].`);
+          }
+          copies[s] = stateVariable(v.slots[s]);
         }
-        copies[s] = stateVariable(slots[s]);
       }
-      next.set(name, { owner, slots: copies });
+    } catch (err) {
+      for (const e of next.values()) tf.dispose(Object.values(e.slots));
+      throw err;
     }
     this.dispose();
     this.state = next;
@@ -471,9 +490,6 @@ export class FusedAdamOptimizer extends KeyedStateOptimizer {
   readonly beta1: number;
   readonly beta2: number;
   readonly epsilon: number;
-  /** β1ᵗ and β2ᵗ for the next step, accumulated in float32 as tfjs does. */
-  private accBeta1: number;
-  private accBeta2: number;
 
   constructor(learningRate: number, beta1 = 0.9, beta2 = 0.999, epsilon: number | null = null) {
     super();
@@ -484,25 +500,37 @@ export class FusedAdamOptimizer extends KeyedStateOptimizer {
     this.beta1 = beta1;
     this.beta2 = beta2;
     this.epsilon = epsilon ?? backendEpsilon();
-    this.accBeta1 = Math.fround(beta1);
-    this.accBeta2 = Math.fround(beta2);
   }
 
   protected slotNames(): readonly string[] {
     return ["m", "v"];
   }
 
+  /** β1ᵗ and β2ᵗ for the variable's next step t = 1: tfjs starts its accumulators at β. */
+  protected initialScalars(): Record<string, number> {
+    return { accBeta1: Math.fround(this.beta1), accBeta2: Math.fround(this.beta2) };
+  }
+
+  /** tfjs restores βᵗ as pow(β, iter + 1) in float32. */
+  protected scalarsAfter(iterations: number): Record<string, number> {
+    return {
+      accBeta1: Math.fround(Math.pow(Math.fround(this.beta1), iterations + 1)),
+      accBeta2: Math.fround(Math.pow(Math.fround(this.beta2), iterations + 1)),
+    };
+  }
+
   applyGradients(gradients: Gradients): void {
     const fused = hasFusedKernel(ADAM_KERNEL);
-    const attrs: AdamCoefficients = {
-      lr: this.learningRate,
-      beta1: this.beta1,
-      beta2: this.beta2,
-      epsilon: this.epsilon,
-      biasCorrection1: Math.fround(1 - this.accBeta1),
-      biasCorrection2: Math.fround(1 - this.accBeta2),
-    };
-    this.forEachGradient(gradients, (value, g, { m, v }) => {
+    const b1 = Math.fround(this.beta1), b2 = Math.fround(this.beta2);
+    this.forEachGradient(gradients, (value, g, { slots: { m, v }, scalars }) => {
+      const attrs: AdamCoefficients = {
+        lr: this.learningRate,
+        beta1: this.beta1,
+        beta2: this.beta2,
+        epsilon: this.epsilon,
+        biasCorrection1: Math.fround(1 - scalars.accBeta1),
+        biasCorrection2: Math.fround(1 - scalars.accBeta2),
+      };
       if (fused) {
         const [x1, m1, v1] = tf.engine().runKernel(ADAM_KERNEL, { x: value, m, v, g }, attrs as never) as tf.Tensor[];
         assignAndDispose(m, m1);
@@ -511,25 +539,10 @@ export class FusedAdamOptimizer extends KeyedStateOptimizer {
       } else {
         adamWithOps(value, m, v, g, attrs);
       }
+      // Accumulated by float32 multiplication, as tfjs does.
+      scalars.accBeta1 = Math.fround(scalars.accBeta1 * b1);
+      scalars.accBeta2 = Math.fround(scalars.accBeta2 * b2);
     });
-    this.accBeta1 = Math.fround(this.accBeta1 * Math.fround(this.beta1));
-    this.accBeta2 = Math.fround(this.accBeta2 * Math.fround(this.beta2));
-  }
-
-  protected afterSetWeights(): void {
-    // tfjs restores βᵗ as pow(β, iter + 1) in float32.
-    const it = this.iterations;
-    this.accBeta1 = Math.fround(Math.pow(Math.fround(this.beta1), it + 1));
-    this.accBeta2 = Math.fround(Math.pow(Math.fround(this.beta2), it + 1));
-  }
-
-  protected exportScalars(): Record<string, number> {
-    return { accBeta1: this.accBeta1, accBeta2: this.accBeta2 };
-  }
-
-  protected importScalars(scalars: Record<string, number>): void {
-    if (typeof scalars.accBeta1 === "number") this.accBeta1 = Math.fround(scalars.accBeta1);
-    if (typeof scalars.accBeta2 === "number") this.accBeta2 = Math.fround(scalars.accBeta2);
   }
 
   getConfig(): tf.serialization.ConfigDict {
@@ -587,7 +600,7 @@ export class FusedRMSPropOptimizer extends KeyedStateOptimizer {
   applyGradients(gradients: Gradients): void {
     const fused = hasFusedKernel(RMSPROP_KERNEL);
     const attrs: RMSPropCoefficients = { lr: this.learningRate, decay: this.decay, momentum: this.momentum, epsilon: this.epsilon };
-    this.forEachGradient(gradients, (value, g, slots) => {
+    this.forEachGradient(gradients, (value, g, { slots }) => {
       const ms = slots.rms, mom = slots.momentum;
       const mg = this.centered ? slots.mg : null;
       if (fused) {

@@ -37,7 +37,8 @@ export function shuffledBatches(
   let options: ShuffledBatchesOptions;
   if (first instanceof tf.Tensor) {
     tensors = second instanceof tf.Tensor ? { x: first, labels: second } : { x: first };
-    options = (second instanceof tf.Tensor ? third : second) ?? {};
+    // shuffledBatches(x, labels, options), shuffledBatches(x, undefined, options) or shuffledBatches(x, options).
+    options = (second instanceof tf.Tensor || second === undefined ? third : second) ?? {};
   } else {
     if (first == null || !(first.x instanceof tf.Tensor)) {
       throw new Error("shuffledBatches: give x (a tensor of examples) or a record {x, labels?, target?, domainB?} of tensors.");

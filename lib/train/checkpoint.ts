@@ -155,11 +155,12 @@ function variablePlaces(networks: Record<string, Network>, names: string[]): Map
   return places;
 }
 
-interface SavedSlotEntry {
+interface SavedVariableEntry {
   network: string;
   index: number;
   /** The variable's name when saved (for people reading the file; restore goes by network and index). */
   variable: string;
+  scalars: Record<string, number>;
 }
 
 function notExportable(player: string, optimizer: tf.Optimizer): Error {
@@ -183,19 +184,19 @@ async function saveOptimizer(
   if (!isStatefulOptimizer(optimizer)) throw notExportable(player, optimizer);
   const state = optimizer.exportState();
   const places = variablePlaces(networks, trains);
-  const entries: SavedSlotEntry[] = [];
+  const entries: SavedVariableEntry[] = [];
   const named: { name: string; tensor: tf.Tensor }[] = [];
-  for (const [variable, slots] of Object.entries(state.slots)) {
+  for (const [variable, { slots, scalars }] of Object.entries(state.variables)) {
     const place = places.get(variable);
     // State of a variable that is no longer in the player's networks has nothing to be restored into.
     if (place === undefined) continue;
-    entries.push({ network: place[0], index: place[1], variable });
+    entries.push({ network: place[0], index: place[1], variable, scalars });
     for (const [slot, tensor] of Object.entries(slots)) named.push({ name: `${place[0]}/${place[1]}/${slot}`, tensor });
   }
   const { data, specs } = await tf.io.encodeWeights(named);
   writeWeightsDir(dir, {
     format: "tsgan-optimizer", className: state.className, config: state.config, iterations: state.iterations,
-    scalars: state.scalars, variables: entries,
+    variables: entries,
   }, specs, data);
 }
 
@@ -212,31 +213,33 @@ function restoreOptimizer(
         `${optimizer.getClassName()}; pass the same kind of optimizer as the saved run.`,
     );
   }
-  const entries = (file.json.variables ?? []) as SavedSlotEntry[];
+  const entries = (file.json.variables ?? []) as SavedVariableEntry[];
   const decoded = tf.io.decodeWeights(file.data, file.specs);
   try {
-    const slots: OptimizerState["slots"] = {};
+    const variables: OptimizerState["variables"] = {};
     for (const e of entries) {
       const net = networks[e.network];
-      const variables = net ? trainableVariables(net, e.network) : [];
-      const target = variables[e.index];
+      const netVariables = net ? trainableVariables(net, e.network) : [];
+      const target = netVariables[e.index];
       if (target === undefined) {
         throw new Error(
           `${what}: ${file.jsonPath} has state for weight ${e.index} of network "${e.network}", which the network does not ` +
-            `have (it has ${variables.length}); build the networks as they were when the checkpoint was saved.`,
+            `have (it has ${netVariables.length}); build the networks as they were when the checkpoint was saved.`,
         );
       }
       const prefix = `${e.network}/${e.index}/`;
-      slots[target.name] = Object.fromEntries(
-        Object.entries(decoded).filter(([k]) => k.startsWith(prefix)).map(([k, t]) => [k.slice(prefix.length), t]),
-      );
+      variables[target.name] = {
+        slots: Object.fromEntries(
+          Object.entries(decoded).filter(([k]) => k.startsWith(prefix)).map(([k, t]) => [k.slice(prefix.length), t]),
+        ),
+        scalars: e.scalars ?? {},
+      };
     }
     optimizer.importState({
       className: String(className),
       config: (file.json.config ?? {}) as OptimizerState["config"],
       iterations: Number(file.json.iterations ?? 0),
-      scalars: (file.json.scalars ?? {}) as Record<string, number>,
-      slots,
+      variables,
     });
   } finally {
     tf.dispose(Object.values(decoded));

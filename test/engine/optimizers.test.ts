@@ -3,7 +3,7 @@ import * as tf from "@tensorflow/tfjs";
 import { useBackend, engineInfo, BackendChoice } from "../../lib/engine/backend";
 import { simdLoopsFor } from "../../lib/engine/perf-simd";
 import { installPerfKernels, uninstallPerfKernels, perfKernelsInstalled } from "../../lib/engine/perf-kernels";
-import { adam, rmsprop, FusedAdamOptimizer, FusedRMSPropOptimizer, installFusedOptimizerKernels } from "../../lib/engine/optimizers";
+import { adam, rmsprop, sgd, FusedAdamOptimizer, FusedRMSPropOptimizer, installFusedOptimizerKernels } from "../../lib/engine/optimizers";
 
 /** Sizes that are and are not multiples of the SIMD width (4), including a scalar. */
 const SHAPES = [[3, 5], [7], [16, 9], [], [33, 4]];
@@ -99,44 +99,114 @@ describe("engine/optimizers", () => {
         });
       }
 
-      it("state round-trips through getWeights/setWeights, also to and from tf.train.adam", async () => {
+      /** Fresh variables with the same names and values as `vars` (after disposing them): a rebuilt model. */
+      function rebuild(vars: tf.Variable[]): tf.Variable[] {
+        const saved = vars.map((v) => ({ name: v.name, value: v.clone() }));
+        tf.dispose(vars);
+        return saved.map(({ name, value }) => {
+          const v = tf.variable(value, true, name);
+          value.dispose();
+          return v;
+        });
+      }
+
+      it("state round-trips through getWeights/setWeights by variable name, also to and from tf.train.adam", async () => {
         const ref = tf.train.adam(0.01, 0.5), fused = adam(0.01, 0.5);
-        const refVars = makeVariables(2), fusedVars = makeVariables(2);
+        let refVars = makeVariables(2), fusedVars = makeVariables(2);
         train(ref, refVars, 0, 4);
         train(fused, fusedVars, 0, 4);
-        // A fresh fused optimizer resumes from the saved fused state, another from tf.train.adam's state.
-        const resumed = adam(0.01, 0.5), fromTfjs = adam(0.01, 0.5);
         const saved = await fused.getWeights();
         assert.deepEqual(saved.map((w) => w.name).slice(0, 3), ["iter", `${fusedVars[0].name}/m`, `${fusedVars[1].name}/m`]);
-        await resumed.setWeights(saved);
-        await fromTfjs.setWeights(await ref.getWeights());
-        assert.equal(resumed.iterations, 4);
-        const resumedVars = fusedVars.map((v) => tf.variable(v.clone(), true, `opt_test_${counter++}`));
-        const fromTfjsVars = refVars.map((v) => tf.variable(v.clone(), true, `opt_test_${counter++}`));
+        const savedCopies = saved.map((w) => ({ name: w.name, tensor: w.tensor.clone() }));
+        const refSaved = (await ref.getWeights()).map((w) => ({ name: w.name, tensor: w.tensor.clone() }));
+        // The references carry on; the copies are rebuilt (same names, same values) and resume from the saved state.
+        const fusedCopy = fusedVars.map((v) => v.clone()), refCopy = refVars.map((v) => v.clone());
         train(fused, fusedVars, 4, 8);
-        train(resumed, resumedVars, 4, 8);
         train(ref, refVars, 4, 8);
-        train(fromTfjs, fromTfjsVars, 4, 8);
-        assertClose(resumedVars, fusedVars, "resumed fused");
-        assertClose(fromTfjsVars, refVars, "fused resumed from tf.train.adam state");
-        tf.dispose([...refVars, ...fusedVars, ...resumedVars, ...fromTfjsVars]);
+        const fusedAfter = fusedVars.map((v) => v.clone()), refAfter = refVars.map((v) => v.clone());
+        fusedVars.forEach((v, i) => v.assign(fusedCopy[i]));
+        refVars.forEach((v, i) => v.assign(refCopy[i]));
+        fusedVars = rebuild(fusedVars);
+        refVars = rebuild(refVars);
+        const resumed = adam(0.01, 0.5), fromTfjs = adam(0.01, 0.5);
+        await resumed.setWeights(savedCopies);
+        await fromTfjs.setWeights(refSaved);
+        assert.equal(resumed.iterations, 4);
+        train(resumed, fusedVars, 4, 8);
+        train(fromTfjs, refVars, 4, 8);
+        assertClose(fusedVars, fusedAfter, "resumed fused");
+        assertClose(refVars, refAfter, "fused resumed from tf.train.adam state");
+        tf.dispose([...refVars, ...fusedVars, ...fusedCopy, ...refCopy, ...fusedAfter, ...refAfter]);
+        tf.dispose([...savedCopies, ...refSaved].map((w) => w.tensor));
         [ref, fused, resumed, fromTfjs].forEach((o) => o.dispose());
       });
 
-      it("rmsprop state round-trips through getWeights/setWeights (centered)", async () => {
-        const a = rmsprop(0.01, 0.9, 0.5, null, true), b = rmsprop(0.01, 0.9, 0.5, null, true);
-        const aVars = makeVariables(3);
-        train(a, aVars, 0, 3);
-        const saved = await a.getWeights();
-        assert.equal(saved.length, 1 + 3 * SHAPES.length);
-        await b.setWeights(saved);
-        const bVars = aVars.map((v) => tf.variable(v.clone(), true, `opt_test_${counter++}`));
-        train(a, aVars, 3, 6);
-        train(b, bVars, 3, 6);
-        assertClose(bVars, aVars, "resumed rmsprop");
-        tf.dispose([...aVars, ...bVars]);
-        a.dispose();
-        b.dispose();
+      it("exportState/importState resume bit for bit, βᵗ included, for adam, rmsprop (centered) and sgd", () => {
+        for (const make of [() => adam(0.01, 0.5), () => rmsprop(0.01, 0.9, 0.5, null, true), () => sgd(0.05)]) {
+          const a = make();
+          let vars = makeVariables(6);
+          train(a, vars, 0, 5);
+          const exported = a.exportState();
+          const copy = {
+            ...exported,
+            variables: Object.fromEntries(Object.entries(exported.variables).map(([k, v]) => [k, {
+              slots: Object.fromEntries(Object.entries(v.slots).map(([s, t]) => [s, t.clone()])), scalars: { ...v.scalars },
+            }])),
+          };
+          const values = vars.map((v) => v.clone());
+          train(a, vars, 5, 9);
+          const after = vars.map((v) => v.clone());
+          vars.forEach((v, i) => v.assign(values[i]));
+          vars = rebuild(vars);
+          const b = make();
+          b.importState(copy);
+          assert.equal(b.iterations, 5);
+          train(b, vars, 5, 9);
+          vars.forEach((v, i) => assert.deepEqual(Array.from(v.dataSync()), Array.from(after[i].dataSync()), `${a.getClassName()} variable ${i}`));
+          tf.dispose([...vars, ...values, ...after, ...Object.values(copy.variables).flatMap((v) => Object.values(v.slots))]);
+          a.dispose(); b.dispose();
+        }
+        assert.throws(() => adam().importState({ ...rmsprop(0.1).exportState() }), /the state is TsganFusedRMSProp's/);
+      });
+
+      it("keeps state by variable: another order or a new variable leaves each variable's own state alone", () => {
+        // Reference: one optimizer per variable (Adam is elementwise, and βᵗ is counted per variable).
+        const vars = makeVariables(7), alone = makeVariables(7);
+        const shared = adam(0.01, 0.5), separate = vars.map(() => adam(0.01, 0.5));
+        const order = [[0, 1, 2], [2, 0, 1], [4, 2, 1, 0], [1, 4, 3, 2, 0]]; // variables 3 and 4 join late
+        order.forEach((indices, step) => {
+          const grads = gradientsFor(step);
+          const map: tf.NamedTensorMap = {};
+          for (const i of indices) map[vars[i].name] = grads[i];
+          shared.applyGradients(map);
+          for (const i of indices) separate[i].applyGradients({ [alone[i].name]: grads[i] });
+          tf.dispose(grads);
+        });
+        assertClose(vars, alone, "shared optimizer vs one per variable");
+        assert.deepEqual(shared.stateVariableNames(), [0, 1, 2, 4, 3].map((i) => vars[i].name));
+        // A disposed variable's state is freed at the next update.
+        const g = gradientsFor(9);
+        const count = tf.memory().numTensors;
+        const gone = vars[4].name;
+        vars[4].dispose();
+        shared.applyGradients({ [vars[0].name]: g[0] });
+        assert.ok(!shared.stateVariableNames().includes(gone) && shared.stateVariableNames().length === 4);
+        assert.equal(tf.memory().numTensors, count - 1 - 2, "the variable and its m and v are gone");
+        tf.dispose([...g, ...vars.filter((_, i) => i !== 4), ...alone]);
+        [shared, ...separate].forEach((o) => o.dispose());
+      });
+
+      it("sgd makes tf.train.sgd's updates and allows a learning rate of 0", () => {
+        const ref = tf.train.sgd(0.05), ours = sgd(0.05);
+        const a = makeVariables(8), b = makeVariables(8);
+        train(ref, a, 0, STEPS);
+        train(ours, b, 0, STEPS);
+        assertClose(b, a, "sgd");
+        const still = makeVariables(9), start = makeVariables(9);
+        train(sgd(0), still, 0, 3);
+        assertClose(still, start, "sgd(0) changes nothing");
+        tf.dispose([...a, ...b, ...still, ...start]);
+        assert.throws(() => sgd(-1), /sgd: learningRate must be a finite number ≥ 0, got -1/);
       });
 
       it("a step leaks no tensors", () => {

@@ -5,6 +5,7 @@ import {
   minimaxDiscriminatorLoss, minimaxGeneratorLoss, nonSaturatingGeneratorLoss, maximumLikelihoodGeneratorLoss,
   wassersteinDiscriminatorLoss, wassersteinGeneratorLoss, hingeDiscriminatorLoss, hingeGeneratorLoss,
   leastSquaresDiscriminatorLoss, leastSquaresGeneratorLoss, DiscriminatorLoss, GeneratorLoss,
+  acganClassLoss, classIds, gradientPenalty, GradientPenaltyOptions,
 } from "../../lib/losses";
 import { generatorCostCurves } from "../../lib/theory";
 
@@ -202,6 +203,11 @@ describe("losses", () => {
     assert.equal(GAN_LOSSES["maximum-likelihood"].generatorLoss, maximumLikelihoodGeneratorLoss);
     assert.equal(GAN_LOSSES.hinge.discriminatorLoss, hingeDiscriminatorLoss);
     assert.equal(ganLoss("least-squares").generatorLoss, leastSquaresGeneratorLoss);
+    // Which discriminators are critics (raw scores) and which output logits of a probability.
+    assert.deepEqual(
+      Object.fromEntries(Object.entries(GAN_LOSSES).map(([k, v]) => [k, v.critic])),
+      { minimax: false, "non-saturating": false, "maximum-likelihood": false, wasserstein: true, hinge: true, "least-squares": true },
+    );
     assert.throws(() => ganLoss("vanilla"), /unknown GAN loss 'vanilla'.*minimax/);
   });
 
@@ -214,5 +220,128 @@ describe("losses", () => {
     }
     assert.equal(tf.memory().numTensors, before);
     tf.dispose([r, g, w]);
+  });
+
+  describe("acganClassLoss and classIds", () => {
+    const ids = (values: number[]) => tf.tensor1d(values, "int32");
+
+    it("equals the hand-computed mean negative log-likelihood for ids, columns and one-hot rows", () => {
+      // Row 1, label 0: −log(e²/(e² + 2)) = log(1 + 2e⁻²) = 0.2395448; row 2, label 2: −log(1/(e + 2)) = log(e + 2) = 1.5514448.
+      const expected = (Math.log(1 + 2 * Math.exp(-2)) + Math.log(Math.E + 2)) / 2;
+      close(expected, 0.8954947, 1e-6);
+      const logits = tf.tensor2d([[2, 0, 0], [0, 1, 0]]);
+      const forms = [ids([0, 2]), tf.tensor2d([[0], [2]], [2, 1], "int32"), tf.tensor2d([[1, 0, 0], [0, 0, 1]])];
+      for (const labels of forms) {
+        assert.deepEqual(Array.from(classIds(labels, 3).dataSync()), [0, 2]);
+        const loss = acganClassLoss(logits, labels);
+        assert.equal(loss.rank, 0);
+        close(value(loss), expected, 1e-6);
+      }
+      // Stable for huge logits: −log softmax([1000, 0])[1] = 1000 exactly, not Infinity.
+      const big = tf.tensor2d([[1000, 0]]);
+      close(value(acganClassLoss(big, ids([1]))), 1000, 1e-6);
+      tf.dispose([logits, big, ...forms]);
+      assert.throws(() => acganClassLoss(tf.zeros([2, 3]), ids([0])), /2 rows of logits but 1 labels/);
+      assert.throws(() => classIds(tf.zeros([2, 4]), 3), /labels must be \[batch\] class ids, a \[batch, 1\] column or \[batch, 3\] one-hot rows; got shape \[2,4\]/);
+    });
+  });
+
+  describe("gradientPenalty (Gulrajani et al. 2017, eq. 3)", () => {
+    /** The linear critic x ↦ Σ w·x over all non-batch axes: its gradient is w everywhere. */
+    const linearCritic = (w: tf.Tensor) => (x: tf.Tensor) => tf.sum(tf.mul(x, w), x.shape.slice(1).map((_, i) => i + 1));
+    const table: Array<{ what: string; w: number[]; options: GradientPenaltyOptions; expected: number }> = [
+      { what: "‖w‖ = 3, λ = 10", w: [2, 2, 1], options: {}, expected: 10 * (3 - 1) ** 2 },
+      { what: "‖w‖ = 1: no penalty", w: [0.6, 0.8, 0], options: {}, expected: 0 },
+      { what: "‖w‖ = 0.5, two-sided", w: [0.3, 0.4, 0], options: {}, expected: 10 * 0.25 },
+      { what: "‖w‖ = 0.5, one-sided: no penalty below 1", w: [0.3, 0.4, 0], options: { oneSided: true }, expected: 0 },
+      { what: "‖w‖ = 3, one-sided", w: [2, 2, 1], options: { oneSided: true }, expected: 40 },
+      { what: "λ = 0.1 (the paper's toy setting)", w: [2, 2, 1], options: { weight: 0.1 }, expected: 0.4 },
+      { what: "DRAGAN's perturbed real points", w: [2, 2, 1], options: { points: "perturbed-real" }, expected: 40 },
+    ];
+    for (const row of table) {
+      it(`linear critic: (‖w‖ − 1)² exactly, whatever the points — ${row.what}`, () => {
+        const w = tf.tensor1d(row.w);
+        const real = tf.randomNormal([5, 3], 0, 1, "float32", 1), fake = tf.randomNormal([5, 3], 2, 1, "float32", 2);
+        close(value(gradientPenalty(linearCritic(w), real, fake, row.options)), row.expected, 1e-5, row.what);
+        tf.dispose([w, real, fake]);
+      });
+    }
+
+    it("takes the norm over all non-batch axes of image-shaped inputs", () => {
+      // w of shape [2, 2, 1] with entries 1, 1, 1, 1: ‖w‖ = 2 → 10·(2 − 1)² = 10.
+      const w = tf.ones([2, 2, 1]);
+      const real = tf.randomUniform([4, 2, 2, 1], -1, 1, "float32", 3), fake = tf.randomUniform([4, 2, 2, 1], -1, 1, "float32", 4);
+      close(value(gradientPenalty(linearCritic(w), real, fake)), 10, 1e-5);
+      tf.dispose([w, real, fake]);
+    });
+
+    it("a constant critic: a finite penalty and a zero, not NaN, gradient (ε inside the square root)", () => {
+      const w = tf.variable(tf.tensor1d([0.5, -0.5, 1]));
+      const constant = (x: tf.Tensor) => tf.sum(tf.mul(tf.mul(x, 0), w), 1); // ∇ₓD = 0·w = 0
+      const real = tf.ones([3, 3]), fake = tf.zeros([3, 3]);
+      const grads = (options: GradientPenaltyOptions) => tf.tidy(() => {
+        const { value: v, grads: g } = tf.variableGrads(() => gradientPenalty(constant, real, fake, options), [w]);
+        return [v.dataSync()[0], ...Array.from(g[w.name].dataSync())];
+      });
+      const [penalty, ...gradient] = grads({});
+      close(penalty, 10 * (Math.sqrt(1e-10) - 1) ** 2, 1e-5, "penalty");
+      assert.deepEqual(gradient.map((g) => g === 0), [true, true, true], `gradient ${gradient}`);
+      // Without ε the square root's derivative at 0 is infinite, and 0·∞ is NaN: the known failure.
+      const [, ...naive] = grads({ epsilon: 0 });
+      assert.ok(naive.some(Number.isNaN), `without ε the gradient should be NaN, got ${naive}`);
+      tf.dispose([w, real, fake]);
+    });
+
+    for (const activation of ["tanh", "leakyRelu"] as const) {
+      it(`${activation} MLP critic: value and gradient w.r.t. the weights match float64 by hand and finite differences`, () => {
+        // D(x) = v·φ(W x + b): ∇ₓD = Wᵀ(v ⊙ φ'(W x + b)). With fixed mixing weights the penalty is a function of
+        // (W, b, v) alone, computed here in float64, differentiated by central differences.
+        const W0 = [[0.7, -0.4], [0.2, 0.9], [-0.5, 0.3]], b0 = [0.1, -0.2, 0.05], v0 = [0.8, -1.1, 0.6];
+        const real = [[0.5, -1], [1.5, 0.2], [-0.3, 0.7]], fake = [[-1, 0.4], [0.2, -0.6], [0.9, 1.1]];
+        const mix = [0.25, 0.6, 0.9];
+        const dphi = activation === "tanh" ? (u: number) => 1 - Math.tanh(u) ** 2 : (u: number) => (u > 0 ? 1 : 0.2);
+        const penalty64 = (p: number[]) => {
+          const W = [[p[0], p[1]], [p[2], p[3]], [p[4], p[5]]], b = p.slice(6, 9), v = p.slice(9, 12);
+          let total = 0;
+          for (let i = 0; i < 3; i++) {
+            const x = [0, 1].map((k) => mix[i] * real[i][k] + (1 - mix[i]) * fake[i][k]);
+            const u = W.map((row, j) => row[0] * x[0] + row[1] * x[1] + b[j]);
+            const g = [0, 1].map((k) => W.reduce((acc, row, j) => acc + row[k] * v[j] * dphi(u[j]), 0));
+            total += (Math.sqrt(g[0] ** 2 + g[1] ** 2 + 1e-10) - 1) ** 2;
+          }
+          return 10 * total / 3;
+        };
+        const p0 = [...W0.flat(), ...b0, ...v0];
+        const W = tf.variable(tf.tensor2d(W0).transpose()), b = tf.variable(tf.tensor1d(b0)), v = tf.variable(tf.tensor2d(v0, [3, 1]));
+        const act = (u: tf.Tensor) => (activation === "tanh" ? tf.tanh(u) : tf.leakyRelu(u, 0.2));
+        const critic = (x: tf.Tensor) => tf.matMul(act(tf.add(tf.matMul(x, W), b)), v);
+        const realT = tf.tensor2d(real), fakeT = tf.tensor2d(fake), mixT = tf.tensor1d(mix);
+        const { value: pv, grads } = tf.variableGrads(() => gradientPenalty(critic, realT, fakeT, { mix: mixT }), [W, b, v]);
+        close(pv.dataSync()[0], penalty64(p0), 1e-5, "penalty value");
+        // tfjs's W is the transpose of the hand formula's: map it back.
+        const gW = grads[W.name].transpose().dataSync(), gb = grads[b.name].dataSync(), gv = grads[v.name].dataSync();
+        const analytic = [...Array.from(gW), ...Array.from(gb), ...Array.from(gv)];
+        const h = 1e-6;
+        p0.forEach((_, k) => {
+          const up = [...p0], down = [...p0];
+          up[k] += h; down[k] -= h;
+          const numeric = (penalty64(up) - penalty64(down)) / (2 * h);
+          assert.ok(Math.abs(analytic[k] - numeric) <= 2e-4 * (1 + Math.abs(numeric)), `parameter ${k}: tfjs ${analytic[k]}, finite differences ${numeric}`);
+        });
+        tf.dispose([W, b, v, realT, fakeT, mixT, pv, ...Object.values(grads)]);
+      });
+    }
+
+    it("leaves no tensors behind and rejects bad input", () => {
+      const w = tf.tensor1d([1, 2]);
+      const real = tf.zeros([2, 2]), fake = tf.ones([2, 2]);
+      const before = tf.memory().numTensors;
+      value(gradientPenalty(linearCritic(w), real, fake));
+      assert.equal(tf.memory().numTensors, before);
+      assert.throws(() => gradientPenalty(linearCritic(w), real, tf.ones([3, 2])), /real and fake must have the same shape, got \[2,2\] and \[3,2\]/);
+      assert.throws(() => gradientPenalty(linearCritic(w), real, fake, { points: "midpoints" as never }), /points must be "interpolates" or "perturbed-real"/);
+      assert.throws(() => gradientPenalty(linearCritic(w), real, fake, { weight: -1 }), /weight must be a finite number ≥ 0/);
+      tf.dispose([w, real, fake]);
+    });
   });
 });

@@ -1,9 +1,11 @@
 import { strict as assert } from "assert";
 import * as tf from "@tensorflow/tfjs";
-import { acganClassLoss, acganSpec, buildAcganDiscriminator, buildAcganGenerator, AcganTrunk } from "../../lib/models/acgan";
+import { acganSpec, buildAcganDiscriminator, buildAcganGenerator, AcganTrunk } from "../../lib/models/acgan";
 import { conditionalGenerator } from "../../lib/models/cgan";
 import { restoreMathRandom, seed } from "../../lib/engine/seed";
-import { shuffledBatches, train, DiscriminatorStepContext, GanSpec, GeneratorStepContext } from "../../lib/train/loop";
+import { train } from "../../lib/train/loop";
+import { shuffledBatches } from "../../lib/train/batches";
+import type { DiscriminatorStepContext, GanSpec, GeneratorStepContext } from "../../lib/train/gan-spec";
 import { loadMnist, mnistTensors } from "../../lib/data/mnist";
 import { assertDrawsAskedDigits } from "./conditioning";
 
@@ -77,27 +79,7 @@ describe("models/acgan", () => {
     for (const m of [...Object.values(d), ...Object.values(g)]) m.dispose();
   });
 
-  it("acganClassLoss equals the hand-computed mean negative log-likelihood", () => {
-    // Row 1, label 0: −log(e²/(e² + 2)) = log(1 + 2e⁻²) = 0.2395448; row 2, label 2: −log(1/(e + 2)) = log(e + 2) = 1.5514448.
-    const expected = (Math.log(1 + 2 * Math.exp(-2)) + Math.log(Math.E + 2)) / 2;
-    assert.ok(Math.abs(expected - 0.8954947) < 1e-6);
-    const logits = tf.tensor2d([[2, 0, 0], [0, 1, 0]]);
-    const forms = [ids([0, 2]), tf.tensor2d([[0], [2]], [2, 1], "int32"), tf.tensor2d([[1, 0, 0], [0, 0, 1]])];
-    for (const labels of forms) {
-      const loss = acganClassLoss(logits, labels);
-      assert.equal(loss.rank, 0);
-      assert.ok(Math.abs(loss.dataSync()[0] - expected) < 1e-6, `${loss.dataSync()[0]} vs ${expected}`);
-      loss.dispose();
-    }
-    // Stable for huge logits: −log softmax([1000, 0])[1] = 1000 exactly, not Infinity.
-    const big = tf.tensor2d([[1000, 0]]);
-    const l = acganClassLoss(big, ids([1]));
-    assert.ok(Math.abs(l.dataSync()[0] - 1000) < 1e-3);
-    tf.dispose([logits, big, l, ...forms]);
-    assert.throws(() => acganClassLoss(tf.zeros([2, 3]), ids([0])), /2 rows of logits but 1 labels/);
-  });
-
-  it("acganSpec's hooks add −L_C on real and fake to D's loss and −L_C on fake to G's (weighted)", () => {
+  it("acganSpec's hooks add −L_C on real and on fake to D's terms and −L_C on fake to G's (weighted)", () => {
     const small = smallAcgan();
     const gan = acganSpec({ ...small, latentDim: 16, classLossWeight: 0.5 });
     const realClass = tf.tensor2d([[2, 0, 0], [0, 1, 0]]);
@@ -113,8 +95,11 @@ describe("models/acgan", () => {
     const gLoss = gan.extraGeneratorLoss!({
       latent: { z: tf.zeros([2, 16]), labels: fakeLabels }, fakeOutput: { logits, aux: [fakeClass] },
     } as unknown as GeneratorStepContext);
-    assert.ok(Math.abs(dLoss.dataSync()[0] - 0.5 * (ceReal + ceFake)) < 1e-6, `${dLoss.dataSync()[0]}`);
-    assert.ok(Math.abs(gLoss.dataSync()[0] - 0.5 * ceFake) < 1e-6, `${gLoss.dataSync()[0]}`);
+    assert.deepEqual(Object.keys(dLoss), ["classReal", "classFake"]);
+    assert.deepEqual(Object.keys(gLoss), ["class"]);
+    assert.ok(Math.abs(dLoss.classReal.dataSync()[0] - 0.5 * ceReal) < 1e-6, `${dLoss.classReal.dataSync()[0]}`);
+    assert.ok(Math.abs(dLoss.classFake.dataSync()[0] - 0.5 * ceFake) < 1e-6, `${dLoss.classFake.dataSync()[0]}`);
+    assert.ok(Math.abs(gLoss.class.dataSync()[0] - 0.5 * ceFake) < 1e-6, `${gLoss.class.dataSync()[0]}`);
     assert.throws(
       () => gan.extraGeneratorLoss!({ latent: { z: logits }, fakeOutput: { logits, aux: [fakeClass] } } as unknown as GeneratorStepContext),
       /needs labels/,
@@ -123,7 +108,7 @@ describe("models/acgan", () => {
       () => gan.extraGeneratorLoss!({ latent: { z: logits, labels: fakeLabels }, fakeOutput: { logits, aux: [] } } as unknown as GeneratorStepContext),
       /returned no class logits/,
     );
-    tf.dispose([realClass, fakeClass, realLabels, fakeLabels, logits, dLoss, gLoss]);
+    tf.dispose([realClass, fakeClass, realLabels, fakeLabels, logits, ...Object.values(dLoss), ...Object.values(gLoss)]);
     disposeGan(gan);
     assert.throws(() => acganSpec({ trunk: "mlp", classLossWeight: -1 }), /classLossWeight must be a finite number ≥ 0/);
   });
@@ -136,7 +121,11 @@ describe("models/acgan", () => {
     tf.dispose([x, labels]);
     const gan = acganSpec({ trunk: "mlp" });
     const result = await train({ gan, data: () => ({ x: fixed.x.clone(), labels: fixed.labels.clone() }), steps: 12, batchSize: 32, seed: 2 });
-    const d = result.history.discriminatorLoss;
+    const { loss: d, terms } = result.history.players.discriminator;
+    assert.deepEqual(Object.keys(terms), ["adversarial", "classReal", "classFake"]);
+    assert.deepEqual(Object.keys(result.history.players.generator.terms), ["adversarial", "class"]);
+    // The total is the sum of the recorded terms.
+    d.forEach((v, i) => assert.ok(Math.abs(v - (terms.adversarial[i] + terms.classReal[i] + terms.classFake[i])) < 1e-4));
     const first = mean(d.slice(0, 3)), last = mean(d.slice(-3));
     // D's loss starts with two class terms of about ln 10 = 2.3 each. Measured (seed 2): first 5.335, last 2.813.
     // Required: a drop of at least 0.5.
@@ -152,8 +141,9 @@ describe("models/acgan", () => {
     const x = tf.randomUniform([8, 28, 28, 1], -1, 1);
     const labels = ids([0, 1, 2, 3, 4, 5, 6, 7]);
     const result = await train({ gan, data: shuffledBatches(x, labels), steps: 2, batchSize: 8 });
-    const all = [...result.history.discriminatorLoss, ...result.history.generatorLoss, ...result.history.discriminatorGradNorm];
-    assert.ok(all.every(Number.isFinite) && result.history.discriminatorGradNorm.every((v) => v > 0), `${all}`);
+    const { discriminator, generator } = result.history.players;
+    const all = [...discriminator.loss, ...generator.loss, ...discriminator.gradNorm];
+    assert.ok(all.every(Number.isFinite) && discriminator.gradNorm.every((v) => v > 0), `${all}`);
     tf.dispose([x, labels]);
     disposeGan(gan);
   });

@@ -5,7 +5,9 @@ import {
   CganConditioning, generateDigits, generateEachClass, labelColumn,
 } from "../../lib/models/cgan";
 import { restoreMathRandom, seed } from "../../lib/engine/seed";
-import { shuffledBatches, train, GanSpec } from "../../lib/train/loop";
+import { train } from "../../lib/train/loop";
+import { shuffledBatches } from "../../lib/train/batches";
+import type { GanSpec } from "../../lib/train/gan-spec";
 import { loadMnist, mnistTensors } from "../../lib/data/mnist";
 import { assertDrawsAskedDigits } from "./conditioning";
 import { adam } from "../../lib/engine/optimizers";
@@ -219,7 +221,7 @@ describe("models/cgan", () => {
     const result = await train({
       gan, data: () => ({ x: fixed.x.clone(), labels: fixed.labels.clone() }), steps: 20, batchSize: 32, seed: 5,
     });
-    const d = result.history.discriminatorLoss;
+    const d = result.history.players.discriminator.loss;
     const first = mean(d.slice(0, 3)), last = mean(d.slice(-3));
     // Measured (seed 5): first 1.371 (≈ 2 ln 2, an undecided D), last 0.681. Required: a drop of at least 0.2.
     assert.ok(first - last > 0.2, `D loss first 3 steps ${first.toFixed(3)}, last 3 ${last.toFixed(3)}: ${d.map((v) => v.toFixed(3))}`);

@@ -8,11 +8,13 @@ import { generateEachClass } from "../../lib/models/cgan";
 import { loadMnist, mnistTensors } from "../../lib/data/mnist";
 import { argmaxRows, loadClassifier } from "../../lib/metrics/classifier";
 import { askedClassAccuracy } from "../../lib/metrics/quality";
-import { shuffledBatches, train, GanOptimizers, GanSpec } from "../../lib/train/loop";
+import { train } from "../../lib/train/loop";
+import { shuffledBatches } from "../../lib/train/batches";
+import type { GanSpec } from "../../lib/train/gan-spec";
 
 export interface ConditioningRun {
   gan: GanSpec;
-  optimizers: GanOptimizers;
+  optimizers: { generator: tf.Optimizer; discriminator: tf.Optimizer };
   steps: number;
   seed: number;
 }

@@ -1,7 +1,10 @@
 import { strict as assert } from "assert";
 import * as tf from "@tensorflow/tfjs";
 import { seed, nextSeed, restoreMathRandom } from "../../lib/engine/seed";
-import { train, normalLatent, GanObjective, GanSpec, StepLog } from "../../lib/train/loop";
+import { adam, sgd } from "../../lib/engine/optimizers";
+import { train } from "../../lib/train/loop";
+import { normalLatent, GanObjective, GanSpec } from "../../lib/train/gan-spec";
+import type { StepLog } from "../../lib/train/types";
 import { every, progressBar, sampleEvery, formatProgress, TrainCallback } from "../../lib/train/callbacks";
 import { mlpGenerator, mlpDiscriminator } from "../../lib/models/mlp";
 
@@ -68,16 +71,19 @@ describe("train/callbacks", () => {
     assert.ok(ended);
   });
 
-  it("formatProgress prints step, bar, losses and scores", () => {
-    const log: StepLog = {
-      step: 120, discriminatorLoss: 1.23456, generatorLoss: 0.98765, meanDReal: 0.612, meanDFake: 0.4213,
-      discriminatorGradNorm: 1, generatorGradNorm: 1,
-    };
+  it("formatProgress prints step, bar, each player's loss and the scores it recorded", () => {
+    const player = (loss: number, scores: Record<string, number>) => ({ loss, gradNorm: 1, terms: { adversarial: loss }, scores, updates: 1 });
+    const log: StepLog = { step: 120, players: { discriminator: player(1.23456, { real: 0.612, fake: 0.4213 }), generator: player(0.98765, {}) } };
+    const labels = { discriminator: "D", generator: "G" };
     assert.equal(
-      formatProgress(log, 500, 10, 35.25),
-      "step 120/500 [##--------]  24% | D 1.2346 G 0.9877 | D(x) 0.6120 D(G(z)) 0.4213 | 35.3 step/s",
+      formatProgress(log, 500, 10, 35.25, labels),
+      "step 120/500 [##--------]  24% | D 1.2346 G 0.9877 | D real 0.6120 fake 0.4213 | 35.3 step/s",
     );
-    assert.match(formatProgress({ ...log, discriminatorLoss: NaN, generatorLoss: 12345 }, 500), /D NaN G 1\.23e\+4/);
+    const broken: StepLog = { step: 1, players: { discriminator: player(NaN, {}), generator: player(12345, {}) } };
+    assert.match(formatProgress(broken, 500, 20, undefined, labels), /D NaN G 1\.23e\+4/);
+    // Without labels, the players' names; any number of players.
+    const three: StepLog = { step: 2, players: { encoder: player(0.5, {}), generator: player(0.25, {}), discriminator: player(1, { real: 0.5 }) } };
+    assert.match(formatProgress(three, 4), /\| encoder 0\.5000 generator 0\.2500 discriminator 1\.0000 \| discriminator real 0\.5000$/);
   });
 
   it("progressBar: ~10 new lines in a notebook, one redrawn line on a terminal", async () => {
@@ -102,7 +108,7 @@ describe("train/callbacks", () => {
       calls.push({ step, values: Array.from(samples.dataSync()), shape: samples.shape, tensor: samples });
     };
     // With learning rate 0 the generator never changes, so fixed noise must give identical samples.
-    const frozen = { generator: tf.train.sgd(0), discriminator: tf.train.sgd(0) };
+    const frozen = { generator: sgd(0), discriminator: sgd(0) };
     const gan = toyGan(1);
     const before = tf.memory().numTensors;
     await run(6, [sampleEvery(3, record, { count: 5, atStart: true })], { gan, optimizers: frozen });
@@ -115,7 +121,7 @@ describe("train/callbacks", () => {
     // And the generator's map does show up in them: a trained run's samples move.
     const moving: number[][] = [];
     await run(6, [sampleEvery(3, (s) => { moving.push(Array.from(s.dataSync())); }, { count: 5 })], {
-      optimizers: { generator: tf.train.adam(0.05), discriminator: tf.train.adam(0.05) },
+      optimizers: { generator: adam(0.05), discriminator: adam(0.05) },
     });
     assert.notDeepEqual(moving[1], moving[0]);
   });
