@@ -165,7 +165,7 @@ function short(value: number): string {
   return String(Number(value.toPrecision(4)));
 }
 
-/** "n values, a to b" for the finite numbers among `values` (strings are categories: only counted). */
+/** "x a to b": the range of the finite numbers among `values` (nested for z); strings are categories, only counted. */
 function describeValues(values: unknown, what: string): string | undefined {
   if (!Array.isArray(values) && !ArrayBuffer.isView(values)) return undefined;
   const list = Array.from(values as ArrayLike<unknown>).flat(2) as unknown[];
@@ -256,7 +256,7 @@ export function figureHtml(figure: Figure): string {
   return [`<div id="${id}" class="tsgan-plot">${description}</div>`, figureScript(id, scriptSafeJson(figure))].join("\n");
 }
 
-/** The display bundle for a figure: plotly JSON, an HTML fallback and a text summary. */
+/** The display bundle for a figure: plotly JSON, an HTML fallback that draws by itself, and a text description. */
 export function figureBundle(figure: Figure): DisplayBundle {
   checkFigure(figure);
   const plain = plainFigure(figure);

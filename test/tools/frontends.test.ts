@@ -192,6 +192,7 @@ describe("plots in real front ends (classic Notebook, nbconvert HTML, Chromium)"
         // already gone
       }
     }
+    process.removeListener("exit", killEverything);
     fs.rmSync(home, { recursive: true, force: true });
     assert.deepEqual(left, [], `kernel process(es) ${left.join(", ")} outlived the Jupyter server (killed now)`);
   });
@@ -206,6 +207,7 @@ describe("plots in real front ends (classic Notebook, nbconvert HTML, Chromium)"
       ...(process.getuid?.() === 0 ? ["--allow-root"] : []),
     ];
     server = spawn("jupyter", args, { env, cwd: work, detached: true, stdio: ["ignore", "pipe", "pipe"] });
+    process.on("exit", killEverything);
     const keep = (chunk: Buffer) => { serverLog = (serverLog + chunk.toString("utf8")).slice(-8000); };
     server.stdout?.on("data", keep);
     server.stderr?.on("data", keep);
@@ -218,6 +220,21 @@ describe("plots in real front ends (classic Notebook, nbconvert HTML, Chromium)"
       if (status === 200) return;
       if (Date.now() > deadline) throw new Error(`jupyter notebook did not answer on ${base} within 60 s:\n${serverLog}`);
       await sleep(250);
+    }
+  }
+
+  /**
+   * The last resort, synchronous for an `exit` handler (mocha exits even when a hook timed out): SIGKILL the
+   * server's process group and every kernel started with our runtime directory.
+   */
+  function killEverything(): void {
+    const pids = [...(server?.pid !== undefined && server.exitCode === null && server.signalCode === null ? [-server.pid] : []), ...processesMentioning(runtimeDir)];
+    for (const pid of pids) {
+      try {
+        process.kill(pid, "SIGKILL");
+      } catch {
+        // already gone
+      }
     }
   }
 
