@@ -171,11 +171,6 @@ export function engineInfo(): EngineInfo {
   return current;
 }
 
-/** One line naming the backend in use and why faster ones were skipped. */
-export function engineSummary(): string {
-  return describe(engineInfo());
-}
-
 /** For tests: switch to a named backend that is already loaded (keeps registered kernels). */
 export async function useBackend(choice: BackendChoice): Promise<void> {
   await ready();

@@ -267,61 +267,6 @@ function imagesPerChunk(p: Im2ColPlan): number {
 }
 
 /**
- * Forward convolution (`Conv2D`, and `FusedConv2D` with a rank-1 bias and no PReLU) as im2col + the fast
- * matmul: y [M, Cout] = cols [M, K] · W [K, Cout], already in NHWC order. The stock wasm convolution runs
- * well below the matmul's speed on the DCGAN's shapes (measured in scratch/wasm/bench-conv.js).
- * Bias and activation go to `_FusedMatMul`, which applies them per output channel, as the conv would.
- */
-export function im2colConvolution(original: WasmKernelFunc, fused: boolean): WasmKernelFunc {
-  return (args) => {
-    const { inputs, backend, attrs } = args;
-    const { x, filter } = inputs;
-    const bias = inputs.bias as TensorInfo | undefined;
-    if (
-      attrs.dataFormat === "NCHW" || x.dtype !== "float32" || x.shape.length !== 4 ||
-      (bias != null && bias.shape.length !== 1) || inputs.preluActivationWeights != null
-    ) {
-      return original(args);
-    }
-    const geometry = planFor(x.shape, filter.shape, attrs.strides, attrs.pad, attrs.dilations, attrs.dimRoundingMode);
-    if (!geometry) return original(args);
-    const { plan, outC } = geometry;
-    const K = plan.fh * plan.fw * plan.inC;
-    const outShape = [plan.batch, plan.outH, plan.outW, outC];
-    const matMul = wasmKernelFunc(fused ? "_FusedMatMul" : "BatchMatMul");
-    const chunk = imagesPerChunk(plan);
-    const xImage = plan.inH * plan.inW * plan.inC;
-    const yImage = plan.outH * plan.outW * outC;
-    const product = (n0: number, n1: number): TensorInfo => {
-      const sub = { ...plan, batch: n1 - n0 };
-      const Mc = sub.batch * plan.outH * plan.outW;
-      const cols = backend.makeOutput([1, Mc, K], "float32");
-      try {
-        im2col(floatView(backend, x).subarray(n0 * xImage, n1 * xImage), floatView(backend, cols), sub);
-        return matMul({
-          inputs: fused ? { a: cols, b: viewAs(filter, [1, K, outC]), bias: bias as TensorInfo } : { a: cols, b: viewAs(filter, [1, K, outC]) },
-          backend,
-          attrs: fused
-            ? { transposeA: false, transposeB: false, activation: attrs.activation ?? "linear", leakyreluAlpha: attrs.leakyreluAlpha }
-            : { transposeA: false, transposeB: false },
-        }) as TensorInfo;
-      } finally {
-        backend.disposeData(cols.dataId);
-      }
-    };
-    if (chunk >= plan.batch) return viewAs(product(0, plan.batch), outShape);
-    const out = backend.makeOutput(outShape, "float32");
-    for (let n0 = 0; n0 < plan.batch; n0 += chunk) {
-      const n1 = Math.min(plan.batch, n0 + chunk);
-      const part = product(n0, n1);
-      floatView(backend, out).set(floatView(backend, viewAs(part, [(n1 - n0) * yImage])), n0 * yImage);
-      backend.disposeData(part.dataId);
-    }
-    return out;
-  };
-}
-
-/**
  * `Conv2DBackpropInput` (the input gradient of conv2d, and the forward pass of conv2dTranspose) as the fast
  * matmul + col2im: cols [M, K] = dy [M, Cout] · Wᵀ, then each patch row is added back where it was read.
  */

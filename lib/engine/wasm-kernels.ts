@@ -63,8 +63,8 @@ export function installWasmKernels(): void {
   require("@tensorflow/tfjs-backend-wasm"); // registers the stock wasm kernels (no-op when already loaded)
   wrapKernel("BatchMatMul", withExplicitTransposes);
   wrapKernel("_FusedMatMul", withExplicitTransposes);
-  // Conv2D/FusedConv2D stay stock: XNNPACK's convolution is as fast as im2col + matmul on the DCGAN
-  // shapes (scratch/wasm/bench-conv.js); im2colConvolution is kept for experiments.
+  // Conv2D/FusedConv2D stay stock: XNNPACK's convolution measured as fast as im2col + the matmul on the
+  // DCGAN's shapes, so an im2col forward pass was not worth keeping.
   wrapKernel("Conv2DBackpropInput", col2imBackpropInput);
   addKernel("Conv2DBackpropFilter", conv2DBackpropFilterWasm);
   addKernel("UnsortedSegmentSum", unsortedSegmentSumWasm);

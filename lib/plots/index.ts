@@ -2,3 +2,4 @@ export * from "./plotly";
 export * from "./live";
 export * from "./images";
 export * from "./table";
+export * from "./history";

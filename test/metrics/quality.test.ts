@@ -12,7 +12,7 @@ import {
   symmetricEigen,
 } from "../../lib/metrics/quality";
 
-/** Classifier score of Fashion-MNIST's 10,000 test images under data/classifiers/fashion-mnist (scratch/eval/measure.js). */
+/** Classifier score of Fashion-MNIST's 10,000 test images under data/classifiers/fashion-mnist, measured once with the stored checkpoint. */
 const FASHION_REAL_SCORE = 7.43;
 
 /** A seeded permutation of 0..n−1 (Fisher–Yates). */
@@ -281,7 +281,7 @@ describe("metrics/quality with the stored MNIST classifier", function () {
   });
   after(() => classifier?.dispose());
 
-  // Measured with the stored checkpoint (meta.json's seed and command); see scratch/eval/measure.js.
+  // Measured with the stored checkpoint (meta.json's seed and command).
   it("held-out real digits score near the ceiling of 10 (> 9)", () => {
     const s = classifierScore(classifier, heldOut.images);
     assert.ok(s.mean > 9 && s.mean <= 10, `score ${s.mean}`);
