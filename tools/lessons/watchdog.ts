@@ -12,17 +12,22 @@
  * (the runner starts the kernel as a group leader, so whatever the kernel started goes too); a signal, not
  * `process.exit`, because only a signal ends a process whose main thread is busy. As a backstop, for a stdin
  * that is not a pipe, it also ends the kernel when its parent process changes (the runner died and the
- * kernel was re-parented).
+ * kernel was re-parented). Before it ends the kernel it deletes the runner's temporary folder holding the
+ * kernel's connection file, which the dead runner cannot.
  */
-import { Worker } from "worker_threads";
+import * as path from "path";
+import { isMainThread, Worker } from "worker_threads";
 
 /** The worker's code (plain JavaScript: a worker started from a string is not compiled). */
 export const WATCHER_SOURCE = `
 "use strict";
 const fs = require("fs");
 const net = require("net");
+const { workerData } = require("worker_threads");
 
 function endKernel() {
+  // The runner cannot delete the kernel's connection file (with its HMAC key) any more: do it for it.
+  if (workerData && workerData.runnerDir) fs.rmSync(workerData.runnerDir, { recursive: true, force: true });
   try {
     process.kill(-process.pid, "SIGKILL"); // the kernel's process group, when the kernel leads one
   } catch (error) {
@@ -57,10 +62,24 @@ function watchOnMainThread(): void {
   process.stdin.resume();
 }
 
-try {
-  const worker = new Worker(WATCHER_SOURCE, { eval: true });
-  worker.unref(); // the watch alone does not keep a kernel alive that wants to exit
-  worker.on("error", watchOnMainThread);
-} catch {
-  watchOnMainThread();
+/** The runner's temporary folder for this kernel (kernel.ts: tsgan-kernel-XXXXXX/connection.json), if it is one. */
+function runnerDir(): string | undefined {
+  const at = process.argv.indexOf("--config-path");
+  const file = at >= 0 ? process.argv[at + 1] : undefined;
+  if (!file) return undefined;
+  const dir = path.dirname(path.resolve(file));
+  return path.basename(dir).startsWith("tsgan-kernel-") && path.basename(file) === "connection.json" ? dir : undefined;
+}
+
+// Workers inherit the process's `--require` flags, so this file also runs at the start of every worker
+// thread (the watcher's own, and any a cell starts): only the main thread sets up a watch.
+if (isMainThread) {
+  try {
+    // execArgv [] as well: the watcher must not preload this file and start a watcher of its own, and so on.
+    const worker = new Worker(WATCHER_SOURCE, { eval: true, execArgv: [], workerData: { runnerDir: runnerDir() } });
+    worker.unref(); // the watch alone does not keep a kernel alive that wants to exit
+    worker.on("error", watchOnMainThread);
+  } catch {
+    watchOnMainThread();
+  }
 }

@@ -52,12 +52,29 @@ function spinningNotebook(marker: string): object {
   };
 }
 
+/** The number of threads of a node process running `script` (Linux's /proc), with the watchdog preloaded or not. */
+function threadsOf(script: string, preload: boolean): Promise<number> {
+  const watchdog = path.join(__dirname, "..", "..", "..", "tools", "lessons", "watchdog.js");
+  const child = spawn(process.execPath, [...(preload ? ["--require", watchdog] : []), "-e", script], { stdio: ["pipe", "pipe", "inherit"] });
+  let out = "";
+  child.stdout?.on("data", (c: Buffer) => { out += c.toString(); });
+  return new Promise((resolve, reject) => {
+    child.on("exit", () => {
+      const threads = Number(out.trim());
+      if (Number.isInteger(threads) && threads > 0) resolve(threads);
+      else reject(new Error(`the child printed ${JSON.stringify(out)}`));
+    });
+  });
+}
+
 describe("lessons: no kernel left behind", function () {
   this.timeout(180_000);
   let runner: ChildProcess | undefined;
   let kernelPid: number | undefined;
+  let dir: string | undefined;
 
   after(() => {
+    if (dir) fs.rmSync(dir, { recursive: true, force: true });
     // Whatever happened above, end what this test started (the kernel leads its own process group).
     if (runner && runner.exitCode === null && runner.signalCode === null) runner.kill("SIGKILL");
     if (kernelPid !== undefined && running(kernelPid)) {
@@ -70,7 +87,7 @@ describe("lessons: no kernel left behind", function () {
   });
 
   it(`a kernel busy in a ${SPIN_SECONDS} s synchronous cell is gone within ${ALLOWED_MS / 1000} s of its runner's SIGKILL`, async () => {
-    const dir = tempDir("watchdog");
+    dir = tempDir("watchdog");
     const marker = path.join(dir, "kernel.pid");
     const notebook = path.join(dir, "spin.ipynb");
     fs.writeFileSync(notebook, JSON.stringify(spinningNotebook(marker), null, 1));
@@ -91,6 +108,10 @@ describe("lessons: no kernel left behind", function () {
     kernelPid = Number(fs.readFileSync(marker, "utf8"));
     await sleep(500); // well inside the spin
     assert.ok(running(kernelPid), "the kernel runs its cell");
+    // The runner's folder for this kernel, holding its connection file (and key): the kernel's --config-path.
+    const argv = process.platform === "linux" ? fs.readFileSync(`/proc/${kernelPid}/cmdline`, "utf8").split("\0") : [];
+    const connectionDir = argv.includes("--config-path") ? path.dirname(argv[argv.indexOf("--config-path") + 1]) : undefined;
+    if (connectionDir) assert.ok(fs.existsSync(connectionDir), `${connectionDir} exists while the kernel runs`);
 
     const killedAt = Date.now();
     runner.kill("SIGKILL");
@@ -99,6 +120,19 @@ describe("lessons: no kernel left behind", function () {
     assert.ok(!running(kernelPid), `the kernel (pid ${kernelPid}) still runs 10 s after its runner was SIGKILLed`);
     console.log(`      (kernel gone ${goneAfter} ms after the runner's SIGKILL)`);
     assert.ok(goneAfter < ALLOWED_MS, `the kernel took ${goneAfter} ms to end after its runner was SIGKILLed`);
-    fs.rmSync(dir, { recursive: true, force: true });
+    if (connectionDir) assert.ok(!fs.existsSync(connectionDir), `the kernel's connection folder ${connectionDir} is left behind`);
+  });
+
+  it("starts one watcher thread, not one per worker thread (workers inherit --require)", async function () {
+    if (process.platform !== "linux") this.skip();
+    // A process that starts a worker of its own, then reports its thread count (its stdin stays open).
+    const script = [
+      'const { Worker } = require("worker_threads");',
+      'new Worker("setTimeout(() => undefined, 3000)", { eval: true });',
+      'setTimeout(() => { console.log(require("fs").readdirSync("/proc/self/task").length); process.exit(0); }, 1500);',
+    ].join("\n");
+    const [without, withWatchdog] = [await threadsOf(script, false), await threadsOf(script, true)];
+    // One more worker, with its own few V8 threads; a watcher that started watchers would add dozens.
+    assert.ok(withWatchdog - without <= 3, `${withWatchdog} threads with the watchdog, ${without} without`);
   });
 });
