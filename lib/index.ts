@@ -13,3 +13,6 @@ export * from "./metrics";
 export * from "./train";
 export * from "./models";
 export * from "./plots";
+export * from "./layers";
+export * from "./io";
+export * from "./claims";

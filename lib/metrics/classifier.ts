@@ -179,6 +179,21 @@ export function accuracyOf(probabilities: ArrayLike<number>, labels: ArrayLike<n
 }
 
 /**
+ * Share of rows whose largest logit is at the label: the accuracy of a classifier head that outputs logits
+ * (ACGAN's auxiliary classifier), without a softmax. Labels: [n] class ids.
+ */
+export function accuracyOfLogits(logits: tf.Tensor, labels: tf.Tensor | ArrayLike<number>): number {
+  if (logits.rank !== 2) throw new Error(`accuracyOfLogits: logits must be [n, classes], got shape [${logits.shape}].`);
+  const n = logits.shape[0];
+  const ids = labels instanceof tf.Tensor ? Array.from(labels.dataSync()) : Array.from(labels);
+  if (ids.length !== n) throw new Error(`accuracyOfLogits: ${n} rows of logits but ${ids.length} labels.`);
+  const predicted = tf.tidy(() => tf.argMax(logits, 1).dataSync());
+  let right = 0;
+  for (let i = 0; i < n; i++) if (predicted[i] === ids[i]) right++;
+  return n === 0 ? 0 : right / n;
+}
+
+/**
  * The fixed train / held-out split of the embedded 10,000 MNIST digits. The embedded set is ordered by digit,
  * so "the last 2,000" would be all nines; instead every fifth image (row % 5 === 4) is held out: 2,000 images,
  * stratified by class because each class occupies a contiguous run of rows.

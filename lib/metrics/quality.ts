@@ -462,3 +462,12 @@ export function nearestNeighbours(samples: ImageInput, training: ImageInput, k =
   }
   return { indices, distances };
 }
+
+/**
+ * The share of pixels that carry ink: values above 0 in images scaled to [-1, 1] (the background is −1). Real
+ * MNIST digits have about 0.19; an untrained generator's grey noise about half; a collapsed one may have none.
+ */
+export function inkShare(images: tf.Tensor): number {
+  if (!(images instanceof tf.Tensor) || images.size === 0) throw new Error("inkShare: expected a non-empty tensor of images in [-1, 1].");
+  return tf.tidy(() => tf.mean(tf.cast(tf.greater(images, 0), "float32")).dataSync()[0]);
+}

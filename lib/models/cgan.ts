@@ -262,3 +262,20 @@ export function generateEachClass(
   const images = tf.tidy(() => tf.concat(Array.from({ length: numClasses }, (_, c) => generateDigits(generator, c, perClass))));
   return { images, asked };
 }
+
+/**
+ * A grid of a trained conditional generator's samples (inference mode): row d asks for class d, and column j
+ * uses the same noise vector z[j] in every row, so a column shows one "style" across the classes.
+ * Returns images [numClasses·columns, H, W, C] in row order, for `showImages(grid, {cols: columns})`.
+ */
+export function digitGrid(generator: tf.LayersModel, z: tf.Tensor2D | tf.Tensor, numClasses = CGAN_DEFAULTS.numClasses): tf.Tensor {
+  if (!Array.isArray(generator?.inputs) || generator.inputs.length !== 2) {
+    throw new Error("digitGrid: the generator must be a conditional model with inputs [z, label] (buildCganGenerator, buildAcganGenerator).");
+  }
+  if (!(z instanceof tf.Tensor) || z.rank !== 2) throw new Error("digitGrid: z must be [columns, latentDim], one noise vector per column.");
+  return tf.tidy(() => {
+    const columns = z.shape[0];
+    const labels = tf.tensor2d(Int32Array.from({ length: numClasses * columns }, (_, i) => Math.floor(i / columns)), [numClasses * columns, 1], "int32");
+    return generator.apply([tf.tile(z, [numClasses, 1]), labels], { training: false }) as tf.Tensor;
+  });
+}

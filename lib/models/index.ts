@@ -4,3 +4,4 @@ export * from "./dcgan";
 export * from "./cgan";
 export * from "./acgan";
 export * from "./latent";
+export * from "./params";

@@ -5,7 +5,7 @@ import * as path from "path";
 import * as tf from "@tensorflow/tfjs";
 import { loadMnist, packageRoot, DEBIAN_FASHION_MNIST_DIR } from "../../lib/data/mnist";
 import {
-  CLASSIFIER_FEATURES, accuracyOf, argmaxRows, buildClassifier, classifierDir, classifierOutputs, embeddedMnistSplit,
+  CLASSIFIER_FEATURES, accuracyOf, accuracyOfLogits, argmaxRows, buildClassifier, classifierDir, classifierOutputs, embeddedMnistSplit,
   loadClassifier, selectRows, toImageTensor, ClassifierName,
 } from "../../lib/metrics/classifier";
 
@@ -47,6 +47,15 @@ describe("metrics/classifier", () => {
     const p = [0.1, 0.9, 0, 0, 0, 0, 0, 0, 0, 0, 0.6, 0.4, 0, 0, 0, 0, 0, 0, 0, 0];
     assert.deepEqual(Array.from(argmaxRows(p)), [1, 0]);
     assert.equal(accuracyOf(p, [1, 1]), 0.5);
+  });
+
+  it("accuracyOfLogits: the share of rows whose largest logit is the label (no softmax needed)", () => {
+    const logits = tf.tensor2d([[2, -1, 0], [0, 0, 5], [-3, 4, 1], [1, 0, 0]]);
+    assert.equal(accuracyOfLogits(logits, [0, 2, 0, 0]), 0.75);
+    const ids = tf.tensor1d([0, 2, 1, 0], "int32");
+    assert.equal(accuracyOfLogits(logits, ids), 1);
+    assert.throws(() => accuracyOfLogits(logits, [0, 1]), /4 rows of logits but 2 labels/);
+    tf.dispose([logits, ids]);
   });
 
   it("toImageTensor accepts the three shapes and a Float32Array, rejects others", () => {

@@ -8,7 +8,7 @@ import {
 } from "../../lib/metrics/classifier";
 import {
   askedClassAccuracy, classCoverage, classifierClassCoverage, classifierFrechetDistance, classifierScore, classifierScoreFromProbabilities,
-  frechetDistance, frechetDistanceFromMoments, meanAndCovariance, nearestNeighbours, sampleQuality, sqrtPsdMatrix,
+  frechetDistance, frechetDistanceFromMoments, inkShare, meanAndCovariance, nearestNeighbours, sampleQuality, sqrtPsdMatrix,
   symmetricEigen,
 } from "../../lib/metrics/quality";
 
@@ -118,6 +118,19 @@ describe("metrics/quality: linear algebra", () => {
     const { mean, covariance } = meanAndCovariance([1, 2, 3, 6, 5, 4], 2);
     assert.ok(maxAbsDiff(mean, [3, 4]) < 1e-15);
     assert.ok(maxAbsDiff(covariance, [4, 2, 2, 4]) < 1e-15);
+  });
+});
+
+describe("metrics/quality: ink share", () => {
+  it("is the share of pixels above 0 in [-1, 1] images; real digits have about a fifth", () => {
+    const t = tf.tensor4d([-1, -1, 0.5, 1, -0.2, 0, 0.1, -1], [2, 2, 2, 1]);
+    assert.equal(inkShare(t), 3 / 8);
+    const mnist = loadMnist({ source: "embedded" });
+    const real = tf.tensor4d(mnist.images.subarray(0, 1000 * 784), [1000, 28, 28, 1]);
+    const share = inkShare(real);
+    assert.ok(share > 0.15 && share < 0.25, `ink share of 1,000 real digits: ${share}`);
+    tf.dispose([t, real]);
+    assert.throws(() => inkShare(tf.zeros([0])), /non-empty tensor/);
   });
 });
 

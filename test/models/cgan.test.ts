@@ -2,7 +2,7 @@ import { strict as assert } from "assert";
 import * as tf from "@tensorflow/tfjs";
 import {
   buildCganDiscriminator, buildCganGenerator, cganSpec, conditionalGenerator, conditionalLatent, conditionOnLabel,
-  CganConditioning, generateDigits, generateEachClass, labelColumn,
+  CganConditioning, digitGrid, generateDigits, generateEachClass, labelColumn,
 } from "../../lib/models/cgan";
 import { restoreMathRandom, seed } from "../../lib/engine/seed";
 import { train } from "../../lib/train/loop";
@@ -198,6 +198,23 @@ describe("models/cgan", () => {
     firstTwo.dispose();
     tf.dispose([images, zero]);
     assert.equal(tf.memory().numTensors, before);
+    g.dispose();
+  });
+
+  it("digitGrid: row d asks for digit d, column j uses the same noise in every row", () => {
+    seed(11);
+    const { generator: g, discriminator } = smallCgan("multiply", 100);
+    discriminator.dispose();
+    const z = tf.randomNormal([3, 100], 0, 1, "float32", 4);
+    const grid = digitGrid(g, z);
+    assert.deepEqual(grid.shape, [30, 28, 28, 1]);
+    // Entry (row d, column j) equals G(z_j | d), drawn one by one.
+    const [d, j] = [7, 2];
+    const single = tf.tidy(() => g.apply([z.slice([j, 0], [1, 100]), tf.tensor2d([[d]], [1, 1], "int32")], { training: false }) as tf.Tensor);
+    const cell = tf.tidy(() => grid.slice([d * 3 + j], [1]));
+    assert.ok(tf.tidy(() => tf.max(tf.abs(tf.sub(cell, single))).dataSync()[0]) < 1e-6);
+    assert.throws(() => digitGrid(g, tf.zeros([3])), /z must be \[columns, latentDim\]/);
+    tf.dispose([z, grid, single, cell]);
     g.dispose();
   });
 
