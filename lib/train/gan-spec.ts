@@ -13,7 +13,7 @@ import { adam } from "../engine/optimizers";
 import { ganLoss } from "../losses";
 import {
   asScalar, Batch, describeValue, Game, LatentBatch, LatentSampler, LossTerms, Network, OptimizerChoice, Player,
-  PlayerContext, trainableVariables,
+  PlayerContext, toLatentBatch, trainableVariables,
 } from "./types";
 
 /**
@@ -190,8 +190,9 @@ export function isGame(value: GanSpec | Game): value is Game {
 }
 
 /**
- * The two players of a GanSpec. Round s: the discriminator's k updates, each on its own real batch and its
- * own noise, then the generator's update on the first of them.
+ * The two players of a GanSpec, in the order of Goodfellow et al. 2014, Algorithm 1. Round s: the
+ * discriminator's k updates, each on its own real batch and its own noise; then the generator's update on a
+ * fresh draw of noise (its context's `real` is the round's first batch, for terms that compare with data).
  *
  * discriminator: adversarial = objective.discriminatorLoss(D(x), D(G(z))) (+ the spec's extra terms); scores
  *   real = mean D(x), fake = mean D(G(z)) (sigmoid probabilities, or raw scores for critic objectives).
@@ -235,7 +236,9 @@ export function gameFromSpec(spec: GanSpec, overrides: GanSpecOverrides = {}): G
     trains: ["generator"],
     optimizer: spec.optimizers?.generator ?? defaultGanOptimizer,
     loss: (ctx) => {
-      const { real, latent, step } = ctx;
+      const { real, step } = ctx;
+      // Fresh noise, as Algorithm 1's generator step draws (not the discriminator's batch of it).
+      const latent = toLatentBatch(spec.latent(real.x.shape[0], real));
       const fake = generateSamples(spec, latent, true);
       const fakeOutput = discriminate(fake, latent.labels);
       ctx.record("fake", meanScore(fakeOutput.logits, critic));

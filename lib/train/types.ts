@@ -126,8 +126,8 @@ export interface Player {
  *
  * A round (one history step): for each player in order, its updates. Update j of every player uses the
  * round's batch j and the latent drawn for it, so with k discriminator updates and one generator update the
- * generator sees the batch (and noise) of the discriminator's first update, as pix2pix and CycleGAN need
- * (both players on the same pair) and as PyTorch's DCGAN example does.
+ * generator sees the batch (and noise) of the discriminator's first update: pix2pix and CycleGAN need both
+ * players on the same pair. (A GanSpec's generator draws fresh noise for its update, as Algorithm 1 does.)
  */
 export interface Game {
   networks: Record<string, Network>;
@@ -178,6 +178,21 @@ export interface TrainHistory {
 
 export function emptyHistory(): TrainHistory {
   return { step: [], players: {} };
+}
+
+/**
+ * Every series of a history under one flat name: "discriminator.loss", "discriminator.gradNorm",
+ * "discriminator.terms.adversarial", "discriminator.scores.real", ... (for checks over all of them, tables, CSV).
+ */
+export function flatHistory(history: TrainHistory): Record<string, number[]> {
+  const out: Record<string, number[]> = {};
+  for (const [name, p] of Object.entries(history.players)) {
+    out[`${name}.loss`] = p.loss;
+    out[`${name}.gradNorm`] = p.gradNorm;
+    for (const [k, v] of Object.entries(p.terms)) out[`${name}.terms.${k}`] = v;
+    for (const [k, v] of Object.entries(p.scores)) out[`${name}.scores.${k}`] = v;
+  }
+  return out;
 }
 
 /** What callbacks see: read the numbers, or call `stop()` to end training after this step. */

@@ -1,6 +1,6 @@
 import { strict as assert } from "assert";
 import { movingAverage, historyChart, historySeries } from "../../lib/plots/history";
-import type { TrainHistory } from "../../lib/train/types";
+import { flatHistory, TrainHistory } from "../../lib/train/types";
 
 const history: TrainHistory = {
   step: [1, 2, 3, 4],
@@ -35,6 +35,15 @@ describe("plots/history", () => {
     const gradients = historyChart(history, { series: "gradNorm", window: 1 });
     assert.deepEqual(gradients.data.map((t) => t.name), ["discriminator gradient norm", "generator gradient norm"]);
     assert.match(JSON.stringify(gradients.layout), /gradient norm/);
+  });
+
+  it("flatHistory names every series of every player", () => {
+    const flat = flatHistory(history);
+    assert.deepEqual(Object.keys(flat), [
+      "discriminator.loss", "discriminator.gradNorm", "discriminator.terms.adversarial", "discriminator.terms.gradientPenalty",
+      "discriminator.scores.real", "discriminator.scores.fake", "generator.loss", "generator.gradNorm", "generator.terms.adversarial",
+    ]);
+    assert.equal(flat["discriminator.scores.fake"], history.players.discriminator.scores.fake);
   });
 
   it("names what is missing", () => {

@@ -333,7 +333,7 @@ describe("train/loop", function () {
     assert.notDeepEqual(a.players.discriminator.loss, c.players.discriminator.loss);
   });
 
-  it("runs k discriminator updates per generator update, each on its own batch; G uses the first", async () => {
+  it("runs k discriminator updates per generator update, each on its own batch", async () => {
     const gan = toyGan(2);
     const optimizers = adamPair(1e-3);
     const applied = { generator: 0, discriminator: 0 };
@@ -552,7 +552,8 @@ describe("train/loop", function () {
       },
       data: (n, i) => tf.fill([n, 1], i), steps: 2, batchSize: 2, discriminatorSteps: 2, optimizers: frozen(),
     });
-    assert.deepEqual(pairs, [[0, 0], [1, 1], [2, 2], [3, 3]]);
+    // Per step: the two discriminator batches, then the generator's fresh noise beside the step's first batch.
+    assert.deepEqual(pairs, [[0, 0], [1, 1], [0, 0], [2, 2], [3, 3], [2, 2]]);
     D.dispose(); G.dispose();
   });
 
