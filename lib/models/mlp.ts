@@ -8,6 +8,8 @@
  * numerically stable way.
  */
 import * as tf from "@tensorflow/tfjs";
+import { GanSpec, normalLatent } from "../train/gan-spec";
+import type { SpecOverrides } from "./vanilla-gan";
 
 /** Hidden-layer nonlinearities the builders accept. */
 export type MlpActivation = "relu" | "leakyRelu" | "tanh" | "elu" | "sigmoid" | "linear";
@@ -132,4 +134,33 @@ export function mlpDiscriminator(options: MlpDiscriminatorOptions = {}): tf.Laye
     conditionSize: options.conditionSize,
     name: options.name ?? "discriminator",
   });
+}
+
+export interface MlpGanSpecOptions extends SpecOverrides<tf.LayersModel> {
+  /** Size of the noise vector z. Default 8. */
+  latentSize?: number;
+  /** Size of one example: 1 for 1-D data, 2 for the ring and grid. Default 1. */
+  dataSize?: number;
+  /** Hidden layers of both networks. Default [32, 32]. */
+  hiddenSizes?: number[];
+  activation?: MlpActivation;
+}
+
+/**
+ * A toy GAN of two MLPs for `train()` (chapters 1–4: 1-D Gaussians, the two cities, the ring and the grid):
+ * `mlpGenerator` and `mlpDiscriminator` of the same hidden sizes, z ~ N(0, I), the non-saturating objective and
+ * Adam(2e-4, β1 0.5) for each player — each overridable (the lessons pass their own learning rates).
+ */
+export function mlpGanSpec(options: MlpGanSpecOptions = {}): GanSpec {
+  const latentSize = options.latentSize ?? 8;
+  const dataSize = options.dataSize ?? 1;
+  const shared = { hiddenSizes: options.hiddenSizes, activation: options.activation };
+  return {
+    generator: options.generator ?? mlpGenerator({ latentSize, dataSize, ...shared }),
+    discriminator: options.discriminator ?? mlpDiscriminator({ dataSize, ...shared }),
+    latent: normalLatent(latentSize),
+    objective: options.objective ?? "non-saturating",
+    optimizers: options.optimizers,
+    discriminatorSteps: options.discriminatorSteps,
+  };
 }

@@ -97,10 +97,10 @@ export function buildVanillaDiscriminator(opts: VanillaGanOptions = {}): tf.Sequ
 }
 
 /** What a variant's spec builder takes besides its networks' options: the caller's overrides of its defaults. */
-export interface SpecOverrides {
+export interface SpecOverrides<N = tf.LayersModel> {
   /** Networks to use instead of freshly built ones (e.g. restored from a checkpoint). */
-  generator?: tf.LayersModel;
-  discriminator?: tf.LayersModel;
+  generator?: N;
+  discriminator?: N;
   /** The loss pair or its `GAN_LOSSES` name. */
   objective?: GanObjective | string;
   /** The players' optimizers (instances or factories). */

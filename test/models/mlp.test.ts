@@ -1,7 +1,11 @@
 import { strict as assert } from "assert";
 import * as tf from "@tensorflow/tfjs";
 import { seed, restoreMathRandom } from "../../lib/engine/seed";
-import { mlp, mlpGenerator, mlpDiscriminator } from "../../lib/models/mlp";
+import { mlp, mlpGenerator, mlpDiscriminator, mlpGanSpec } from "../../lib/models/mlp";
+import { vanillaGanSpec } from "../../lib/models/vanilla-gan";
+import { dcganSpec } from "../../lib/models/dcgan";
+import { gameFromSpec } from "../../lib/train/gan-spec";
+import { adam } from "../../lib/engine/optimizers";
 
 describe("models/mlp", () => {
   afterEach(() => restoreMathRandom());
@@ -62,5 +66,33 @@ describe("models/mlp", () => {
     assert.throws(() => mlp({ inputSize: 0, outputSize: 1 }), /inputSize must be a positive integer, got 0/);
     assert.throws(() => mlp({ inputSize: 2, outputSize: 1, hiddenSizes: [4, 2.5] }), /hiddenSizes\[1\] must be a positive integer/);
     assert.throws(() => mlpGenerator({ conditionSize: -1 }), /conditionSize must be a non-negative integer/);
+  });
+
+  it("mlpGanSpec, vanillaGanSpec and dcganSpec carry their variant's defaults, each overridable", () => {
+    seed(4);
+    const toy = mlpGanSpec({ latentSize: 3, dataSize: 2, hiddenSizes: [8] });
+    const z = toy.latent(5) as tf.Tensor;
+    assert.deepEqual(z.shape, [5, 3]);
+    assert.deepEqual((toy.generator.apply(z) as tf.Tensor).shape, [5, 2]);
+    assert.equal(toy.objective, "non-saturating");
+    // The defaults: Adam(2e-4, β1 0.5) for each player (a factory, so every run gets fresh state), k = 1.
+    const game = gameFromSpec(toy);
+    const made = game.players.map((p) => (p.optimizer as () => tf.Optimizer)());
+    assert.deepEqual(made.map((o) => o.getConfig()), [0, 1].map(() => ({ learningRate: 2e-4, beta1: 0.5, beta2: 0.999, epsilon: 1e-7 })));
+    assert.deepEqual(game.players.map((p) => p.updates), [1, undefined]);
+    const mine = adam(1e-3);
+    const custom = gameFromSpec(mlpGanSpec({ objective: "hinge", discriminatorSteps: 5, optimizers: { discriminator: mine } }));
+    assert.equal(custom.players[0].optimizer, mine);
+    assert.equal(custom.players[0].updates, 5);
+    const vanilla = vanillaGanSpec({ latentDim: 16 });
+    assert.deepEqual((vanilla.latent(2) as tf.Tensor).shape, [2, 16]);
+    assert.equal((vanilla.generator as tf.LayersModel).name.startsWith("vanilla_generator"), true);
+    const dcgan = dcganSpec({ latentDim: 8, upsampling: "transposed" });
+    assert.equal((dcgan.generator as tf.LayersModel).name.startsWith("dcgan_transposed_generator"), true);
+    for (const spec of [toy, vanilla, dcgan]) [spec.generator, spec.discriminator].forEach((n) => (n as tf.LayersModel).dispose?.());
+    const customNets = custom.networks;
+    Object.values(customNets).forEach((n) => (n as tf.LayersModel).dispose());
+    [...made, mine].forEach((o) => o.dispose());
+    tf.dispose(z);
   });
 });
