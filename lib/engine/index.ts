@@ -7,3 +7,4 @@ export type { OptimizerState, StatefulOptimizer } from "./optimizers";
 export { installSecondOrderGradients } from "./gradients";
 export { installWasmKernels, wasmKernelsInstalled, installCpuKernelFixes } from "./wasm-kernels";
 export { installPerfKernels, uninstallPerfKernels, perfKernelsInstalled } from "./perf-kernels";
+export { outsideGradientTape } from "./tape";

@@ -214,8 +214,8 @@ export function gameFromSpec(spec: GanSpec, overrides: GanSpecOverrides = {}): G
     updates: overrides.discriminatorSteps ?? spec.discriminatorSteps ?? 1,
     loss: (ctx) => {
       const { real, latent, step } = ctx;
-      // G(z) enters as data: the generator's variables are not this player's, so no gradient reaches them.
-      const fake = generateSamples(spec, latent, true);
+      // G(z) enters as data (the generator is not this player's to train), computed off the gradient tape.
+      const fake = ctx.constant(() => generateSamples(spec, latent, true));
       const realOutput = discriminate(real.x, real.labels);
       const fakeOutput = discriminate(fake, latent.labels);
       ctx.record("real", meanScore(realOutput.logits, critic));

@@ -18,6 +18,7 @@
 import * as tf from "@tensorflow/tfjs";
 import { seed as seedEverything, currentSeedValue } from "../engine/seed";
 import { isStatefulOptimizer } from "../engine/optimizers";
+import { outsideGradientTape } from "../engine/tape";
 import {
   asScalar, Batch, BatchSource, describeValue, emptyHistory, Game, LatentBatch, LossTerms, Network, Player,
   PlayerContext, PlayerHistory, PlayerStepLog, RunOptions, StepLog, tensorsOf, toBatch, toLatentBatch,
@@ -209,6 +210,7 @@ function playerContext(run: Run, player: Player, step: number, update: number, b
       if (Array.isArray(out) && out.every((t) => t instanceof tf.Tensor)) return out as tf.Tensor[];
       throw new Error(`runHeads: network "${name}" returned ${describeValue(out)}; expected tensors.`);
     },
+    constant: (fn) => outsideGradientTape(fn),
     record(name, value) {
       const scalar = asScalar(value, `player "${player.name}" record("${name}")`);
       if (records.some(([n]) => n === name)) throw new Error(`player "${player.name}" recorded "${name}" twice in one update.`);

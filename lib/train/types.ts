@@ -89,6 +89,12 @@ export interface PlayerContext {
    * read back with the loss in one transfer.
    */
   record(name: string, value: tf.Scalar): void;
+  /**
+   * Computes `fn` outside the gradient tape: what it returns is data for this update, so no gradient flows
+   * through it and the backward pass keeps none of its intermediates. The discriminator's G(z) is the case:
+   * without it, every activation of G would be saved (copied) for a backward pass that never reaches G.
+   */
+  constant<T extends tf.TensorContainer>(fn: () => T): T;
 }
 
 /** An optimizer, or a function that makes one (a variant's default, made fresh for each run). */

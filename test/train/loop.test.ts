@@ -324,6 +324,44 @@ describe("train/loop", function () {
     });
   });
 
+  it("context.constant computes off the gradient tape: no gradient through it, inner gradients still work, nothing kept", async () => {
+    // One player trains both networks, but G(z) goes through constant(): only D can receive a gradient.
+    const D = affine([2], 0), G = affine([0.5], 1);
+    const gBefore = [...valuesOf(G.w), ...valuesOf(G.b)], dBefore = [...valuesOf(D.w), ...valuesOf(D.b)];
+    let innerGradient = NaN;
+    let tapeLengths: number[] = [];
+    const result = await train({
+      gan: {
+        networks: { generator: G, discriminator: D },
+        latent: (n) => tf.ones([n, 1]),
+        players: [{
+          name: "both", trains: ["generator", "discriminator"], optimizer: sgd(0.1),
+          loss: (ctx) => {
+            const tape = (tf.engine() as unknown as { state: { activeTape: unknown[] } }).state;
+            const before = tape.activeTape.length;
+            const fake = ctx.constant(() => {
+              // A gradient of its own inside: d(3x²)/dx at x = 1 is 6.
+              innerGradient = tf.grad((x: tf.Tensor) => tf.sum(tf.mul(3, tf.square(x))))(tf.ones([1])).dataSync()[0];
+              return ctx.run("generator", ctx.latent.z);
+            });
+            tapeLengths = [before, tape.activeTape.length];
+            return { adversarial: tf.mean(tf.softplus(ctx.run("discriminator", fake))) as tf.Scalar };
+          },
+        }],
+      },
+      data: (n) => tf.ones([n, 1]), steps: 1, batchSize: 2,
+    });
+    assert.equal(innerGradient, 6);
+    assert.deepEqual(tapeLengths[1], tapeLengths[0], "constant() recorded nothing on the outer tape");
+    assert.deepEqual([...valuesOf(G.w), ...valuesOf(G.b)], gBefore, "no gradient reached the generator");
+    // G(1) = 1.5, D = 2·1.5: ∂softplus(D)/∂w = σ(3)·1.5, ∂/∂b = σ(3); SGD 0.1.
+    close(valuesOf(D.w)[0], dBefore[0] - 0.1 * sigmoid(3) * 1.5, "D's weight");
+    close(valuesOf(D.b)[0], dBefore[1] - 0.1 * sigmoid(3), "D's bias");
+    // The gradient norm covers D only: G's gradient does not exist.
+    close(result.history.players.both.gradNorm[0], sigmoid(3) * Math.hypot(1.5, 1), "grad norm");
+    D.dispose(); G.dispose();
+  });
+
   it("is reproducible: the same seed gives identical histories, another seed different ones", async function () {
     this.timeout(60000);
     const once = async (s: number) =>
