@@ -1,7 +1,7 @@
 import { strict as assert } from "assert";
 import {
   linspace, trapezoid, gaussianDensity, mixtureDensity, klDivergence, jsDivergence,
-  optimalDiscriminator, valueFunction, optimalValue, generatorCostCurves,
+  optimalDiscriminator, valueFunction, optimalValue, generatorCostCurves, wassersteinDistance1D,
 } from "../lib/theory";
 
 const LOG4 = Math.log(4);
@@ -78,6 +78,23 @@ describe("theory", () => {
     const numeric = klDivergence(xs, gaussianDensity(xs, m1, s1), gaussianDensity(xs, m2, s2));
     assert.ok(Math.abs(numeric - closed) < 1e-6, `${numeric} vs ${closed}`);
     assert.equal(klDivergence(xs, pData, pData), 0);
+  });
+
+  it("W₁ between 1-D densities: |μ₁ − μ₂| for equal-width Gaussians, linear in the distance where JSD saturates at log 2", () => {
+    for (const shift of [0, 0.5, 3, 8]) {
+      const w = wassersteinDistance1D(xs, gaussianDensity(xs, -1, 0.5), gaussianDensity(xs, -1 + shift, 0.5));
+      assert.ok(Math.abs(w - shift) < 1e-6, `shift ${shift}: W₁ ${w}`);
+    }
+    // Different widths: W₁(N(0, 1), N(0, 2²)) = E|X|·(2 − 1) = √(2/π) (the quantile coupling X ↦ 2X).
+    const w = wassersteinDistance1D(xs, gaussianDensity(xs, 0, 1), gaussianDensity(xs, 0, 2));
+    assert.ok(Math.abs(w - Math.sqrt(2 / Math.PI)) < 1e-5, `${w}`); // the grid's quadrature error is ~2e-6 here
+    // Narrow bumps 6 and 9 apart: JSD is log 2 for both (disjoint supports), W₁ tells them apart.
+    const narrow = (m: number) => gaussianDensity(xs, m, 0.05);
+    const [j6, j9] = [6, 9].map((d) => jsDivergence(xs, narrow(-3), narrow(-3 + d)));
+    assert.ok(Math.abs(j6 - Math.log(2)) < 1e-9 && Math.abs(j9 - Math.log(2)) < 1e-9);
+    assert.ok(Math.abs(wassersteinDistance1D(xs, narrow(-3), narrow(3)) - 6) < 1e-6);
+    assert.ok(Math.abs(wassersteinDistance1D(xs, narrow(-3), narrow(6)) - 9) < 1e-6);
+    assert.throws(() => wassersteinDistance1D(xs, new Float64Array(xs.length), pData), /positive mass/);
   });
 
   it("rejects arrays that do not match the grid and D outside [0, 1]", () => {

@@ -100,3 +100,48 @@ export function gridOfGaussians(options: { side?: number; spacing?: number; std?
 export function sampleToyTensor(dataset: ToyDataset, n: number, rng?: Rng): tf.Tensor2D {
   return tf.tensor2d(dataset.sample(n, rng), [n, dataset.dim]);
 }
+
+/**
+ * The 8 Gaussians of Gulrajani et al. 2017 (WGAN-GP; their gan_toy.py): centres at radius 2 at multiples of
+ * 45°, σ = 0.02, the whole set divided by 1.414 ("stdev"), so radius ≈ 1.414 and σ ≈ 0.0141.
+ */
+export function eightGaussians(): ToyDataset {
+  const ring = ringOfGaussians({ modes: 8, radius: 2 / 1.414, std: 0.02 / 1.414 });
+  return gaussianMixture("eightGaussians", ring.modes.map((m) => [...m]), ring.std);
+}
+
+/**
+ * The 25 Gaussians of Gulrajani et al. 2017 (gan_toy.py): centres 2·{−2, …, 2}², σ = 0.05, all divided by
+ * 2.828, so a spacing of ≈ 0.707 and σ ≈ 0.0177.
+ */
+export function twentyFiveGaussians(): ToyDataset {
+  const grid = gridOfGaussians({ side: 5, spacing: 2 / 2.828, std: 0.05 / 2.828 });
+  return gaussianMixture("twentyFiveGaussians", grid.modes.map((m) => [...m]), grid.std);
+}
+
+/**
+ * The Swiss roll of Gulrajani et al. 2017 (gan_toy.py, after scikit-learn's make_swiss_roll with noise 0.25):
+ * t = 1.5π(1 + 2u), the point (t·cos t, t·sin t) plus N(0, 0.25²) noise per coordinate, divided by 7.5. It has
+ * no modes: `modes` is empty and `std` is the noise's σ after scaling (the mode metrics do not apply).
+ */
+export function swissRoll(options: { noise?: number } = {}): ToyDataset {
+  const noise = options.noise ?? 0.25;
+  if (!(noise >= 0)) throw new Error(`tsgan.data.swissRoll: noise must be ≥ 0, got ${noise}.`);
+  const scale = 7.5;
+  return Object.freeze({
+    name: "swissRoll",
+    dim: 2,
+    modes: Object.freeze([]) as ReadonlyArray<ReadonlyArray<number>>,
+    std: noise / scale,
+    sample(n: number, rng: Rng = random): Float32Array {
+      if (!Number.isInteger(n) || n < 0) throw new Error(`tsgan.data.swissRoll.sample: n must be an integer ≥ 0, got ${n}.`);
+      const out = new Float32Array(2 * n);
+      for (let i = 0; i < n; i++) {
+        const t = 1.5 * Math.PI * (1 + 2 * rng());
+        out[2 * i] = (t * Math.cos(t) + noise * standardNormal(rng)) / scale;
+        out[2 * i + 1] = (t * Math.sin(t) + noise * standardNormal(rng)) / scale;
+      }
+      return out;
+    },
+  });
+}

@@ -5,3 +5,5 @@ export * from "./cgan";
 export * from "./acgan";
 export * from "./latent";
 export * from "./params";
+export * from "./wgan";
+export * from "./wgan-gp";

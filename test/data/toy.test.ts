@@ -1,7 +1,7 @@
 import { strict as assert } from "assert";
 import * as tf from "@tensorflow/tfjs";
 import { seed, restoreMathRandom, makeRandom } from "../../lib/engine/seed";
-import { ringOfGaussians, gridOfGaussians, twoCityTemperatures, sampleToyTensor, ToyDataset } from "../../lib/data/toy";
+import { ringOfGaussians, gridOfGaussians, twoCityTemperatures, sampleToyTensor, ToyDataset, eightGaussians, twentyFiveGaussians, swissRoll } from "../../lib/data/toy";
 
 /** Assigns each sample to its nearest mode; returns per-mode counts and the pooled per-coordinate residual std. */
 function statistics(dataset: ToyDataset, samples: Float32Array) {
@@ -102,6 +102,26 @@ describe("data/toy", () => {
     assert.deepEqual(Array.from(t.dataSync()), Array.from(grid.sample(7, makeRandom(1))));
     t.dispose();
     assert.deepEqual(sampleToyTensor(twoCityTemperatures(), 3, makeRandom(1)).shape, [3, 1]);
+  });
+
+  it("Gulrajani et al.'s toy sets: 8 Gaussians (radius 2/1.414), 25 Gaussians (spacing 2/2.828), the Swiss roll", () => {
+    const eight = eightGaussians(), grid = twentyFiveGaussians();
+    assert.equal(eight.modes.length, 8);
+    for (const m of eight.modes) assert.ok(Math.abs(Math.hypot(m[0], m[1]) - 2 / 1.414) < 1e-12);
+    assert.ok(Math.abs(eight.std - 0.02 / 1.414) < 1e-15);
+    assert.equal(grid.modes.length, 25);
+    const xs = [...new Set(grid.modes.map((m) => m[0].toFixed(9)))].map(Number).sort((a, b) => a - b);
+    assert.deepEqual(xs.map((v) => +(v * 2.828).toFixed(6)), [-4, -2, 0, 2, 4]);
+    // The Swiss roll: t ∈ [1.5π, 4.5π], so the radius |(x, y)|·7.5 lies in [1.5π, 4.5π] up to the noise.
+    const roll = swissRoll({ noise: 0 });
+    const v = roll.sample(2000, makeRandom(3));
+    for (let i = 0; i < 2000; i++) {
+      const r = 7.5 * Math.hypot(v[2 * i], v[2 * i + 1]);
+      assert.ok(r >= 1.5 * Math.PI - 1e-4 && r <= 4.5 * Math.PI + 1e-4, `radius ${r}`);
+    }
+    assert.equal(roll.modes.length, 0);
+    const noisy = swissRoll().sample(3, makeRandom(3));
+    assert.notDeepEqual(Array.from(noisy), Array.from(v.slice(0, 6)));
   });
 
   it("rejects bad arguments with a message", () => {
