@@ -4,3 +4,4 @@
  * loads back with `tf.loadLayersModel` (and so from checkpoints).
  */
 export * from "./minibatch-stddev";
+export * from "./spectral-norm";
