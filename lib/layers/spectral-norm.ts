@@ -28,7 +28,8 @@
  * K = reshape(kernel, [in·kh·kw, out]) is Wᵀ with no transposition (the order of the in·k·k columns of W does
  * not change σ). `u` has one entry per output unit or filter, as in the reference code and PyTorch (dim 0).
  * Note that for a convolution this bounds the reshaped matrix, as the paper does, not the operator norm of
- * the convolution itself (which can be larger, by up to a factor of about k for a k×k kernel).
+ * the convolution itself: that is W applied to the image's patches, and with stride 1 each pixel sits in up to
+ * kh·kw patches, so the convolution's norm can exceed σ(W) by up to a factor √(kh·kw).
  *
  * ε: normalize(x) = x / (‖x‖₂ + ε), the reference code's `_l2normalize` (ε = 1e-12), which keeps a zero
  * kernel from dividing by zero.

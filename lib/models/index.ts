@@ -7,3 +7,4 @@ export * from "./latent";
 export * from "./params";
 export * from "./wgan";
 export * from "./wgan-gp";
+export * from "./sngan";
