@@ -1,3 +1,4 @@
 export * from "./mode-collapse";
 export * from "./classifier";
 export * from "./quality";
+export * from "./statistics";
