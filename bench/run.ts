@@ -7,7 +7,8 @@
  *                    [--torch-threads N] [--out out/bench.json]
  *
  * A step is one step of the course's one training loop (`train` in lib/train): one discriminator update and
- * one generator update with the loop's default Adam(2e-4, β1 0.5), including what the loop does around them
+ * one generator update with the loop's default Adam(2e-4, β1 0.5) — for WGAN-GP and SN-GAN five critic
+ * updates and one generator update with their own optimizers — including what the loop does around them
  * (gradient norms, reading the losses back, history). Real images are random
  * tensors uniform in [-1, 1] of MNIST's shape (28×28×1), not MNIST itself: speed does not depend on the
  * pixel values, and the benchmark then needs no data files. Warm-up steps (kernel compilation, optimiser
@@ -28,6 +29,8 @@ import { vanillaGanSpec } from "../lib/models/vanilla-gan";
 import { dcganSpec } from "../lib/models/dcgan";
 import { cganSpec } from "../lib/models/cgan";
 import { acganSpec } from "../lib/models/acgan";
+import { wganGpSpec } from "../lib/models/wgan-gp";
+import { snganSpec } from "../lib/models/sngan";
 import { tableMarkdown } from "../lib/plots/table";
 
 const IMAGE_SHAPE: [number, number, number] = [28, 28, 1];
@@ -68,9 +71,19 @@ const MODELS: Record<string, BenchModel> = {
     labelled: true,
     spec: () => acganSpec({ latentDim: LATENT_DIM, imageShape: IMAGE_SHAPE, trunk: "conv" }),
   },
+  "wgan-gp": {
+    describe: "WGAN-GP on the chapter's MLPs: 5 critic updates with the penalty's double backprop, 1 G update",
+    labelled: false,
+    spec: () => wganGpSpec({ latentDim: LATENT_DIM, imageShape: IMAGE_SHAPE, trunk: "mlp" }),
+  },
+  "sngan-mlp": {
+    describe: "SN-GAN: the chapter's MLP critic spectrally normalised, hinge loss, 5 critic updates, 1 G update",
+    labelled: false,
+    spec: () => snganSpec({ latentDim: LATENT_DIM, imageShape: IMAGE_SHAPE, trunk: "mlp" }),
+  },
 };
 
-const DEFAULT_MODELS = ["vanilla", "dcgan", "cgan", "acgan"];
+const DEFAULT_MODELS = ["vanilla", "dcgan", "cgan", "acgan", "wgan-gp", "sngan-mlp"];
 
 interface Options {
   models: string[];
@@ -328,7 +341,7 @@ async function main(): Promise<void> {
     `\nmachine: ${machine.cpu}, ${machine.cores} cores; Node ${machine.node}; TensorFlow.js ${machine.tfjs}` +
       (torch ? `; PyTorch ${machine.torch}, ${torch.threads} thread(s)` : `; ${torchNote}`),
   );
-  console.log(`step: one step of tsgan.train (torch: the same step by hand): batch ${opts.batch}, Adam(2e-4, beta1 0.5), one D update (real + fake, BCE on logits; ACGAN + class NLL) + one G update (non-saturating)`);
+  console.log(`step: one step of tsgan.train (torch: the same step by hand): batch ${opts.batch}, Adam(2e-4, beta1 0.5), one D update (real + fake, BCE on logits; ACGAN + class NLL) + one G update (non-saturating); wgan-gp: 5 critic updates with the gradient penalty (double backprop), Adam(1e-4, 0.5, 0.9); sngan-mlp: 5 hinge critic updates of the spectrally normalised critic, Adam(2e-4, 0, 0.9)`);
   console.log("trainable parameters (generator / discriminator):");
   for (const j of jsonRows) {
     const p = j.trainable_params;

@@ -18,6 +18,12 @@ Matching choices (Keras/tfjs conventions translated to PyTorch):
 - In the G update D's parameters are frozen (requires_grad False) so D's weight gradients are not computed:
   tfjs's tf.variableGrads only differentiates G's variables, and the two must do the same work.
 - Real images: random uniform [-1, 1] tensors of MNIST shape, a pool of 8 batches, as the tsgan side.
+- WGAN-GP (`wgan-gp`, tsgan's wganGpSpec with the MLP trunk): 5 critic updates per step on the vanilla critic,
+  each with the gradient penalty λ = 10 on random interpolates, the norm's square root with ε = 1e-10 inside,
+  taken with torch.autograd.grad(..., create_graph=True) (the double backprop); Adam(1e-4, β (0.5, 0.9)).
+- SN-GAN (`sngan-mlp`, tsgan's snganSpec with the MLP trunk): the vanilla critic with torch.nn.utils
+  .spectral_norm on every linear layer (one power iteration per call, ε 1e-12), the hinge loss, 5 critic updates,
+  Adam(2e-4, β (0, 0.9)). In both, the generator's update uses fresh noise, as tsgan's.
 """
 import argparse
 import json
@@ -135,13 +141,27 @@ class AcganDiscriminator(nn.Module):
         return self.source(h), self.classes(h)
 
 
+def sn_vanilla_critic():
+    sn = nn.utils.spectral_norm
+    return nn.Sequential(
+        nn.Flatten(),
+        sn(nn.Linear(28 * 28, 512)), nn.LeakyReLU(0.2),
+        sn(nn.Linear(512, 256)), nn.LeakyReLU(0.2),
+        sn(nn.Linear(256, 1)),
+    )
+
+
 MODELS = {
     "vanilla": lambda: (Unconditional(vanilla_generator()), Unconditional(vanilla_discriminator(), True)),
     "dcgan": lambda: (Unconditional(dcgan_generator()), Unconditional(dcgan_discriminator(), True)),
     "dcgan-transposed": lambda: (Unconditional(dcgan_generator(transposed=True)), Unconditional(dcgan_discriminator(), True)),
     "cgan": lambda: (LabelTimesLatent(vanilla_generator()), CganDiscriminator()),
     "acgan": lambda: (LabelTimesLatent(dcgan_generator()), AcganDiscriminator()),
+    "wgan-gp": lambda: (Unconditional(vanilla_generator()), Unconditional(vanilla_discriminator(), True)),
+    "sngan-mlp": lambda: (Unconditional(vanilla_generator()), Unconditional(sn_vanilla_critic(), True)),
 }
+
+CRITIC_STEPS = {"wgan-gp": 5, "sngan-mlp": 5}
 
 
 def count(model):
@@ -190,14 +210,67 @@ def make_step(G, D, batch):
     return step
 
 
+def make_critic_step(G, D, batch, kind):
+    """One step of a critic GAN: CRITIC_STEPS critic updates (each on its own real batch), then one G update."""
+    if kind == "wgan-gp":
+        opt = dict(lr=1e-4, betas=(0.5, 0.9), eps=1e-7)
+    else:
+        opt = dict(lr=2e-4, betas=(0.0, 0.9), eps=1e-7)
+    d_opt = torch.optim.Adam(D.parameters(), **opt)
+    g_opt = torch.optim.Adam(G.parameters(), **opt)
+    d_params = list(D.parameters())
+    no_label = torch.zeros(batch, dtype=torch.long)
+
+    def critic(x):
+        return D(x, no_label)[0]
+
+    def critic_update(real):
+        with torch.no_grad():
+            fake = G(torch.randn(batch, LATENT_DIM), no_label)
+        d_opt.zero_grad(set_to_none=True)
+        real_score, fake_score = critic(real), critic(fake)
+        if kind == "wgan-gp":
+            loss = fake_score.mean() - real_score.mean()
+            eps = torch.rand(batch, 1, 1, 1)
+            x_hat = (eps * real + (1 - eps) * fake).requires_grad_(True)
+            grad, = torch.autograd.grad(critic(x_hat).sum(), x_hat, create_graph=True)
+            norm = torch.sqrt(grad.pow(2).sum(dim=(1, 2, 3)) + 1e-10)
+            loss = loss + 10 * ((norm - 1) ** 2).mean()
+        else:
+            loss = F.relu(1 - real_score).mean() + F.relu(1 + fake_score).mean()
+        loss.backward()
+        d_opt.step()
+        return loss.item()
+
+    state = {"i": 0}
+
+    def step(real, _labels):
+        d_loss = 0.0
+        for _ in range(CRITIC_STEPS[kind]):
+            d_loss = critic_update(step.pool[state["i"] % REAL_POOL][0])
+            state["i"] += 1
+        for p in d_params:
+            p.requires_grad_(False)
+        g_opt.zero_grad(set_to_none=True)
+        g_loss = -critic(G(torch.randn(batch, LATENT_DIM), no_label)).mean()
+        g_loss.backward()
+        g_opt.step()
+        for p in d_params:
+            p.requires_grad_(True)
+        return d_loss, g_loss.item()
+
+    return step
+
+
 def bench(name, seconds, batch):
     torch.manual_seed(1234)
     G, D = MODELS[name]()
     G.train()
     D.train()
     params = {"generator": count(G), "discriminator": count(D)}
-    step = make_step(G, D, batch)
+    step = make_critic_step(G, D, batch, name) if name in CRITIC_STEPS else make_step(G, D, batch)
     reals = [(torch.rand(batch, 1, 28, 28) * 2 - 1, torch.randint(0, 10, (batch,))) for _ in range(REAL_POOL)]
+    step.pool = reals
     warmup_s = min(3.0, seconds * 0.1)
     i = 0
     t0 = time.perf_counter()

@@ -59,10 +59,22 @@ describe("bench", function () {
     assert.deepEqual(rows[1].trainable_params.tsgan, { generator: 1490936, discriminator: 935585 });
   });
 
+  it("trains the critic models (WGAN-GP's double backprop, SN-GAN) with no leaked tensor", () => {
+    const { status, output, rows } = runBench(["--models", "wgan-gp,sngan-mlp", "--seconds", "0.3", "--no-torch"]);
+    assert.equal(status, 0, output);
+    for (const r of rows) {
+      assert.equal(r.tsgan_error, null, output);
+      assert.ok(r.tsgan_steps >= 2, `${r.model}: ${JSON.stringify(r)}`);
+      assert.equal(r.leaked_tensors_per_step, 0, `${r.model} leaks`);
+      // The chapter's MLPs: the vanilla generator and, as critic, the vanilla discriminator (spectrally normalised for SN-GAN).
+      assert.deepEqual(r.trainable_params.tsgan, { generator: 1489936, discriminator: 533505 });
+    }
+  });
+
   it("rejects an unknown model, naming the valid ones", () => {
     const { status, output } = runBench(["--models", "nope", "--no-torch"]);
     assert.notEqual(status, 0);
-    assert.match(output, /unknown model\(s\) \["nope"\]; choose from vanilla, dcgan, dcgan-transposed, cgan, acgan/);
+    assert.match(output, /unknown model\(s\) \["nope"\]; choose from vanilla, dcgan, dcgan-transposed, cgan, acgan, wgan-gp, sngan-mlp/);
   });
 
   it("PyTorch builds the same networks (equal trainable parameters for every model)", function () {
@@ -70,7 +82,7 @@ describe("bench", function () {
       console.log("      (skipped: no python3 with torch; Debian: apt install python3-torch)");
       this.skip();
     }
-    const { status, output, rows } = runBench(["--models", "vanilla,dcgan,cgan,acgan", "--seconds", "0.2"]);
+    const { status, output, rows } = runBench(["--models", "vanilla,dcgan,cgan,acgan,wgan-gp,sngan-mlp", "--seconds", "0.2"]);
     assert.equal(status, 0, output);
     for (const r of rows) {
       assert.equal(r.torch_error, null, output);
