@@ -1,6 +1,7 @@
 /**
  * Parameter counts by hand, the way the lessons check that a network has the architecture its paper or
- * chapter describes, and the count of a built model to compare them with.
+ * chapter describes, and the count of a built model to compare them with; and the check every builder
+ * applies to its numeric options.
  */
 import type * as tf from "@tensorflow/tfjs";
 
@@ -19,4 +20,12 @@ export const parameterCount = {
 /** Trainable weights of a model (countParams() also counts batch norm's moving statistics). */
 export function trainableParameterCount(model: tf.LayersModel): number {
   return model.trainableWeights.reduce((n, w) => n + w.shape.reduce((a: number, b) => a * (b ?? 1), 1), 0);
+}
+
+/** A positive number (or integer) option, or an error naming the builder and the option. */
+export function positiveOption(value: number, name: string, who: string, integer = false): number {
+  if (!(Number.isFinite(value) && value > 0) || (integer && !Number.isInteger(value))) {
+    throw new Error(`${who}: ${name} must be a positive ${integer ? "integer" : "number"}, got ${value}.`);
+  }
+  return value;
 }

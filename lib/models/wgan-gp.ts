@@ -17,6 +17,7 @@ import { gradientPenalty, GradientPenaltyOptions } from "../losses";
 import { GanSpec, normalLatent } from "../train/gan-spec";
 import type { Network } from "../train/types";
 import { buildDcganGenerator } from "./dcgan";
+import { positiveOption } from "./params";
 import { buildVanillaDiscriminator, buildVanillaGenerator, SpecOverrides } from "./vanilla-gan";
 
 export type WganGpTrunk = "mlp" | "conv";
@@ -103,13 +104,6 @@ export function batchNormLayers(network: Network): string[] {
   return found;
 }
 
-function positive(value: number, name: string, integer = false): number {
-  if (!(Number.isFinite(value) && value > 0) || (integer && !Number.isInteger(value))) {
-    throw new Error(`wganGpSpec: ${name} must be a positive ${integer ? "integer" : "number"}, got ${value}.`);
-  }
-  return value;
-}
-
 /**
  * A WGAN-GP for `train()`: the Wasserstein pair, the gradient penalty as the critic's named term
  * `gradientPenalty`, Adam(1e-4, β = (0.5, 0.9)) for both players and 5 critic updates per generator update.
@@ -117,12 +111,12 @@ function positive(value: number, name: string, integer = false): number {
 export function wganGpSpec(opts: WganGpOptions = {}): GanSpec {
   const trunk = opts.trunk ?? WGAN_GP_DEFAULTS.trunk;
   if (trunk !== "mlp" && trunk !== "conv") throw new Error(`wganGpSpec: trunk must be "mlp" or "conv", got ${JSON.stringify(trunk)}.`);
-  const latentDim = positive(opts.latentDim ?? WGAN_GP_DEFAULTS.latentDim, "latentDim", true);
+  const latentDim = positiveOption(opts.latentDim ?? WGAN_GP_DEFAULTS.latentDim, "latentDim", "wganGpSpec", true);
   const imageShape = opts.imageShape ?? WGAN_GP_DEFAULTS.imageShape;
   const lambda = opts.penaltyWeight ?? WGAN_GP_DEFAULTS.penaltyWeight;
   if (!(Number.isFinite(lambda) && lambda >= 0)) throw new Error(`wganGpSpec: penaltyWeight must be a finite number ≥ 0, got ${lambda}.`);
-  const k = positive(opts.criticSteps ?? WGAN_GP_DEFAULTS.criticSteps, "criticSteps", true);
-  const lr = positive(opts.learningRate ?? WGAN_GP_DEFAULTS.learningRate, "learningRate");
+  const k = positiveOption(opts.criticSteps ?? WGAN_GP_DEFAULTS.criticSteps, "criticSteps", "wganGpSpec", true);
+  const lr = positiveOption(opts.learningRate ?? WGAN_GP_DEFAULTS.learningRate, "learningRate", "wganGpSpec");
   const beta1 = opts.beta1 ?? WGAN_GP_DEFAULTS.beta1, beta2 = opts.beta2 ?? WGAN_GP_DEFAULTS.beta2;
   const critic = opts.discriminator ?? buildWganGpCritic({ trunk, imageShape });
   const norms = batchNormLayers(critic);

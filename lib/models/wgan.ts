@@ -18,6 +18,7 @@ import type * as tf from "@tensorflow/tfjs";
 import { rmsprop } from "../engine/optimizers";
 import { clipWeights, GanSpec, normalLatent } from "../train/gan-spec";
 import { buildDcganDiscriminator, buildDcganGenerator } from "./dcgan";
+import { positiveOption } from "./params";
 import { buildVanillaDiscriminator, buildVanillaGenerator, SpecOverrides } from "./vanilla-gan";
 
 export type WganTrunk = "mlp" | "conv";
@@ -70,22 +71,15 @@ function checkTrunk(trunk: string, who: string): WganTrunk {
   return trunk;
 }
 
-function positive(value: number, name: string, who: string, integer = false): number {
-  if (!(Number.isFinite(value) && value > 0) || (integer && !Number.isInteger(value))) {
-    throw new Error(`${who}: ${name} must be a positive ${integer ? "integer" : "number"}, got ${value}.`);
-  }
-  return value;
-}
-
 /** A WGAN for `train()`: the chapter's networks as generator and critic, with the paper's defaults (above). */
 export function wganSpec(opts: WganOptions = {}): GanSpec {
   const who = "wganSpec";
   const trunk = checkTrunk(opts.trunk ?? WGAN_DEFAULTS.trunk, who);
-  const latentDim = positive(opts.latentDim ?? WGAN_DEFAULTS.latentDim, "latentDim", who, true);
+  const latentDim = positiveOption(opts.latentDim ?? WGAN_DEFAULTS.latentDim, "latentDim", who, true);
   const imageShape = opts.imageShape ?? WGAN_DEFAULTS.imageShape;
-  const c = positive(opts.clipValue ?? WGAN_DEFAULTS.clipValue, "clipValue", who);
-  const k = positive(opts.criticSteps ?? WGAN_DEFAULTS.criticSteps, "criticSteps", who, true);
-  const lr = positive(opts.learningRate ?? WGAN_DEFAULTS.learningRate, "learningRate", who);
+  const c = positiveOption(opts.clipValue ?? WGAN_DEFAULTS.clipValue, "clipValue", who);
+  const k = positiveOption(opts.criticSteps ?? WGAN_DEFAULTS.criticSteps, "criticSteps", who, true);
+  const lr = positiveOption(opts.learningRate ?? WGAN_DEFAULTS.learningRate, "learningRate", who);
   const schedule = opts.schedule ?? WGAN_DEFAULTS.schedule;
   if (schedule !== "constant" && schedule !== "reference") {
     throw new Error(`${who}: schedule must be "constant" or "reference", got ${JSON.stringify(schedule)}.`);
