@@ -2,3 +2,4 @@ export * from "./mode-collapse";
 export * from "./classifier";
 export * from "./quality";
 export * from "./statistics";
+export * from "./gradients";
