@@ -35,6 +35,7 @@
  * kernel from dividing by zero.
  */
 import * as tf from "@tensorflow/tfjs";
+import { symmetricEigen } from "../metrics/quality";
 import { outsideGradientTape } from "../engine/tape";
 import { nextSeed } from "../engine/seed";
 
@@ -484,4 +485,28 @@ export function spectralNormDense(args: SpectralNormDenseArgs): SpectralNormDens
 /** A `SpectralNormConv2D` layer, as `tf.layers.conv2d(...)` makes a Conv2D one. */
 export function spectralNormConv2d(args: SpectralNormConv2DArgs): SpectralNormConv2D {
   return new SpectralNormConv2D(args);
+}
+
+/**
+ * The exact largest singular value of a kernel viewed as the matrix [in·k·k, out], from the eigenvalues of
+ * its smaller Gram matrix (cyclic Jacobi, `symmetricEigen` in lib/metrics): the reference the power iteration
+ * converges to. For small kernels (tests, lessons): the cost is cubic in min(rows, columns).
+ */
+export function exactSpectralNorm(kernel: tf.Tensor): number {
+  if (!(kernel instanceof tf.Tensor) || kernel.rank < 2) throw new Error("exactSpectralNorm: kernel must be a tensor of rank 2 or more.");
+  const out = kernel.shape[kernel.rank - 1];
+  const rows = kernel.size / out;
+  const w = kernel.dataSync();
+  const n = Math.min(rows, out);
+  const gram = new Float64Array(n * n);
+  // WᵀW (out × out) or WWᵀ (rows × rows), whichever is smaller: both have the squared singular values.
+  for (let a = 0; a < n; a++) {
+    for (let b = a; b < n; b++) {
+      let s = 0;
+      if (n === out) for (let r = 0; r < rows; r++) s += w[r * out + a] * w[r * out + b];
+      else for (let c = 0; c < out; c++) s += w[a * out + c] * w[b * out + c];
+      gram[a * n + b] = gram[b * n + a] = s;
+    }
+  }
+  return Math.sqrt(Math.max(0, symmetricEigen(gram, n).values[0]));
 }

@@ -13,7 +13,7 @@ import * as os from "os";
 import * as path from "path";
 import * as tf from "@tensorflow/tfjs";
 import {
-  SpectralNormConv2D, spectralNormConv2d, SpectralNormDense, spectralNormDense, spectralNormEstimate, SpectralNormLayer,
+  SpectralNormConv2D, spectralNormConv2d, SpectralNormDense, spectralNormDense, spectralNormEstimate, SpectralNormLayer, exactSpectralNorm,
 } from "../../lib/layers/spectral-norm";
 import { symmetricEigen } from "../../lib/metrics/quality";
 import { fileSystem } from "../../lib/io/files";
@@ -650,5 +650,17 @@ json.dump(results, sys.stdout)
       });
       console.log(`      torch ${torchVersion}, max |tsgan − torch| / max |torch|:\n${report.join("\n")}`);
     });
+  });
+});
+
+describe("layers/spectral-norm: exactSpectralNorm", () => {
+  it("is the largest singular value: a diagonal matrix's largest entry, a rank-one uvᵀ's ‖u‖‖v‖, either orientation", () => {
+    const diag = tf.tensor2d([[3, 0, 0], [0, -5, 0]]);
+    assert.ok(Math.abs(exactSpectralNorm(diag) - 5) < 1e-12);
+    const u = [1, 2, 2], v = [0.5, -0.5, 0.5, 0.5];
+    const rankOne = tf.tensor2d(u.flatMap((a) => v.map((b) => a * b)), [3, 4]);
+    assert.ok(Math.abs(exactSpectralNorm(rankOne) - 3) < 1e-6);
+    assert.ok(Math.abs(exactSpectralNorm(rankOne.transpose()) - 3) < 1e-6);
+    tf.dispose([diag, rankOne]);
   });
 });

@@ -8,6 +8,7 @@ import {
   acganClassLoss, classIds, gradientPenalty, GradientPenaltyOptions,
 } from "../../lib/losses";
 import { generatorCostCurves } from "../../lib/theory";
+import { engineInfo, useBackend } from "../../lib/engine/backend";
 
 /** float32 arithmetic: 1e-5 relative + absolute. */
 function close(actual: number, expected: number, tol = 1e-5, what = ""): void {
@@ -292,8 +293,11 @@ describe("losses", () => {
       tf.dispose([w, real, fake]);
     });
 
-    for (const activation of ["tanh", "leakyRelu"] as const) {
-      it(`${activation} MLP critic: value and gradient w.r.t. the weights match float64 by hand and finite differences`, () => {
+    for (const [activation, backend] of [["tanh", "cpu"], ["tanh", "wasm"], ["leakyRelu", "cpu"], ["leakyRelu", "wasm"]] as const) {
+      it(`${activation} MLP critic on ${backend}: value and gradient w.r.t. the weights match float64 by hand and finite differences`, async () => {
+        const initial = engineInfo().choice;
+        await useBackend(backend);
+        try {
         // D(x) = v·φ(W x + b): ∇ₓD = Wᵀ(v ⊙ φ'(W x + b)). With fixed mixing weights the penalty is a function of
         // (W, b, v) alone, computed here in float64, differentiated by central differences.
         const W0 = [[0.7, -0.4], [0.2, 0.9], [-0.5, 0.3]], b0 = [0.1, -0.2, 0.05], v0 = [0.8, -1.1, 0.6];
@@ -329,6 +333,9 @@ describe("losses", () => {
           assert.ok(Math.abs(analytic[k] - numeric) <= 2e-4 * (1 + Math.abs(numeric)), `parameter ${k}: tfjs ${analytic[k]}, finite differences ${numeric}`);
         });
         tf.dispose([W, b, v, realT, fakeT, mixT, pv, ...Object.values(grads)]);
+        } finally {
+          await useBackend(initial);
+        }
       });
     }
 
