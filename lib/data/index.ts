@@ -1,3 +1,4 @@
 export * from "./toy";
 export * from "./idx";
 export * from "./mnist";
+export * from "./stacked-mnist";

@@ -3,3 +3,4 @@ export * from "./classifier";
 export * from "./quality";
 export * from "./statistics";
 export * from "./gradients";
+export * from "./stacked-mnist";

@@ -8,3 +8,5 @@ export * from "./params";
 export * from "./wgan";
 export * from "./wgan-gp";
 export * from "./sngan";
+export * from "./bigan";
+export * from "./vae-gan";
