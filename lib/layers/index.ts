@@ -5,3 +5,4 @@
  */
 export * from "./minibatch-stddev";
 export * from "./spectral-norm";
+export * from "./minibatch-discrimination";

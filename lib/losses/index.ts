@@ -397,3 +397,37 @@ export function gradientPenalty(
     return tf.mul(weight, tf.mean(tf.square(gap))) as tf.Scalar;
   });
 }
+
+// ---------------------------------------------------------------------------------------------------------
+// Feature matching (Salimans et al. 2016, section 3.1)
+// ---------------------------------------------------------------------------------------------------------
+
+/**
+ * Feature matching, Salimans, Goodfellow, Zaremba, Cheung, Radford & Chen 2016, "Improved Techniques for Training
+ * GANs", section 3.1: the generator matches the expected value of the features f(x) on an intermediate layer of
+ * the discriminator, ‖E_x f(x) − E_z f(G(z))‖₂², instead of maximising D's output.
+ *
+ * The scale: the paper writes the squared L2 norm (a sum over features); the reference code
+ * (openai/improved-gan, train_mnist_feature_matching.py: `loss_gen = T.mean(T.square(mom_gen - mom_real))`)
+ * takes the MEAN over features of the squared difference of the batch means, and so does this function: its
+ * value (and a weight chosen for it) does not grow with the width of the layer. Multiply by the number of
+ * features for the paper's norm.
+ *
+ * Gradients flow into both arguments; the generator's player trains only G, so the real features are data
+ * for it, as in the reference (its generator's update lists only the generator's parameters).
+ *
+ * Args: realFeatures [n, ...] and fakeFeatures [m, ...]: the same feature shape, batch sizes may differ.
+ * Returns: a scalar, mean over features of (mean_batch f(x) − mean_batch f(G(z)))².
+ */
+export function featureMatchingLoss(realFeatures: tf.Tensor, fakeFeatures: tf.Tensor): tf.Scalar {
+  if (!(realFeatures instanceof tf.Tensor) || !(fakeFeatures instanceof tf.Tensor) || realFeatures.rank < 1) {
+    throw new Error("featureMatchingLoss: realFeatures and fakeFeatures must be tensors [batch, ...features].");
+  }
+  if (!tf.util.arraysEqual(realFeatures.shape.slice(1), fakeFeatures.shape.slice(1))) {
+    throw new Error(
+      `featureMatchingLoss: real and fake features must have the same shape after the batch axis, got ` +
+        `[${realFeatures.shape}] and [${fakeFeatures.shape}]; take both from the same layer of D.`,
+    );
+  }
+  return tf.tidy(() => tf.mean(tf.squaredDifference(tf.mean(realFeatures, 0), tf.mean(fakeFeatures, 0))) as tf.Scalar);
+}

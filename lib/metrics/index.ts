@@ -4,3 +4,4 @@ export * from "./quality";
 export * from "./statistics";
 export * from "./gradients";
 export * from "./stacked-mnist";
+export * from "./probes";

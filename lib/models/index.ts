@@ -10,3 +10,5 @@ export * from "./wgan-gp";
 export * from "./sngan";
 export * from "./bigan";
 export * from "./vae-gan";
+export * from "./pacgan";
+export * from "./mrgan";
