@@ -53,6 +53,32 @@ export function gaussianDensity(xs: GridArray, mean: number, std: number): Float
   return out;
 }
 
+/**
+ * The standard normal CDF Φ(x) = ½(1 + erf(x/√2)), with erf from Abramowitz & Stegun 7.1.26 (absolute error
+ * below 1.5e-7): enough to place a 1-D transport map, which is what the lessons use it for.
+ */
+export function normalCdf(x: number): number {
+  const t = Math.abs(x) / Math.SQRT2;
+  const k = 1 / (1 + 0.3275911 * t);
+  const erf = 1 - ((((1.061405429 * k - 1.453152027) * k + 1.421413741) * k - 0.284496736) * k + 0.254829592) * k * Math.exp(-t * t);
+  return 0.5 * (1 + (x >= 0 ? erf : -erf));
+}
+
+/**
+ * The inverse of a continuous increasing CDF on [lo, hi] at probability p, by bisection (60 halvings: the
+ * interval's width times 2⁻⁶⁰). The optimal 1-D generator from a uniform code is z ↦ F⁻¹(z) (the quantile map).
+ */
+export function inverseCdf(cdf: (x: number) => number, p: number, lo = -10, hi = 10): number {
+  if (!(p >= 0 && p <= 1)) throw new Error(`tsgan.theory.inverseCdf: p must be in [0, 1], got ${p}.`);
+  if (!(lo < hi)) throw new Error(`tsgan.theory.inverseCdf: need lo < hi, got ${lo} and ${hi}.`);
+  for (let k = 0; k < 60; k++) {
+    const mid = (lo + hi) / 2;
+    if (cdf(mid) < p) lo = mid;
+    else hi = mid;
+  }
+  return (lo + hi) / 2;
+}
+
 export interface GaussianComponent {
   mean: number;
   std: number;

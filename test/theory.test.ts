@@ -3,6 +3,7 @@ import {
   linspace, trapezoid, gaussianDensity, mixtureDensity, klDivergence, jsDivergence,
   optimalDiscriminator, valueFunction, optimalValue, generatorCostCurves, wassersteinDistance1D,
 } from "../lib/theory";
+import * as theory from "../lib/theory";
 
 const LOG4 = Math.log(4);
 // [−15, 15] with 6001 points (h = 0.005): every density below has < 1e-12 mass outside, and the trapezoid
@@ -122,3 +123,18 @@ describe("theory", () => {
     assert.throws(() => generatorCostCurves([0]), /\(0, 1\)/);
   });
 });
+
+describe("theory: the normal CDF and quantile maps", () => {
+  it("normalCdf matches tabulated Φ to 2e-7, and inverseCdf inverts it", () => {
+    // Φ(0) = 0.5, Φ(1) = 0.8413447461, Φ(−1.96) = 0.0249978952, Φ(3) = 0.9986501020 (standard tables).
+    for (const [x, want] of [[0, 0.5], [1, 0.8413447461], [-1.96, 0.0249978952], [3, 0.998650102]]) {
+      assert.ok(Math.abs(theory.normalCdf(x) - want) < 2e-7, `Φ(${x}) = ${theory.normalCdf(x)} vs ${want}`);
+    }
+    for (const p of [0.01, 0.3, 0.5, 0.975]) {
+      assert.ok(Math.abs(theory.normalCdf(theory.inverseCdf(theory.normalCdf, p)) - p) < 1e-9, `F(F⁻¹(${p}))`);
+    }
+    assert.ok(Math.abs(theory.inverseCdf(theory.normalCdf, 0.975) - 1.959964) < 1e-4);
+    assert.throws(() => theory.inverseCdf(theory.normalCdf, 1.5), /p must be in \[0, 1\]/);
+  });
+});
+
