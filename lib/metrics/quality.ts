@@ -471,3 +471,22 @@ export function inkShare(images: tf.Tensor): number {
   if (!(images instanceof tf.Tensor) || images.size === 0) throw new Error("inkShare: expected a non-empty tensor of images in [-1, 1].");
   return tf.tidy(() => tf.mean(tf.cast(tf.greater(images, 0), "float32")).dataSync()[0]);
 }
+
+/**
+ * Sharpness as the mean gradient magnitude of the images: √(∂x² + ∂y²) from forward differences, averaged over
+ * pixels and images (in the images' own units per pixel). Blur lowers it: a VAE's pixel-wise reconstructions,
+ * which average the digits a code could stand for, score below real digits (Larsen et al. 2016 compare
+ * sharpness by eye; this puts a number on it). Shapes: [n, h, w, c], h, w ≥ 2.
+ */
+export function imageSharpness(images: tf.Tensor): number {
+  if (!(images instanceof tf.Tensor) || images.rank !== 4 || (images.shape[1] as number) < 2 || (images.shape[2] as number) < 2) {
+    const got = images instanceof tf.Tensor ? `shape [${images.shape}]` : typeof images;
+    throw new Error(`imageSharpness: expected images [n, h, w, c] with h, w ≥ 2, got ${got}.`);
+  }
+  return tf.tidy(() => {
+    const [n, h, w, c] = images.shape;
+    const dx = tf.sub(tf.slice(images, [0, 0, 1, 0], [n, h - 1, w - 1, c]), tf.slice(images, [0, 0, 0, 0], [n, h - 1, w - 1, c]));
+    const dy = tf.sub(tf.slice(images, [0, 1, 0, 0], [n, h - 1, w - 1, c]), tf.slice(images, [0, 0, 0, 0], [n, h - 1, w - 1, c]));
+    return tf.mean(tf.sqrt(tf.add(tf.square(dx), tf.square(dy)))).dataSync()[0];
+  });
+}

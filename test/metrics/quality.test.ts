@@ -8,7 +8,7 @@ import {
 } from "../../lib/metrics/classifier";
 import {
   askedClassAccuracy, classCoverage, classifierClassCoverage, classifierFrechetDistance, classifierScore, classifierScoreFromProbabilities,
-  frechetDistance, frechetDistanceFromMoments, inkShare, meanAndCovariance, nearestNeighbours, sampleQuality, sqrtPsdMatrix,
+  frechetDistance, frechetDistanceFromMoments, imageSharpness, inkShare, meanAndCovariance, nearestNeighbours, sampleQuality, sqrtPsdMatrix,
   symmetricEigen,
 } from "../../lib/metrics/quality";
 
@@ -131,6 +131,25 @@ describe("metrics/quality: ink share", () => {
     assert.ok(share > 0.15 && share < 0.25, `ink share of 1,000 real digits: ${share}`);
     tf.dispose([t, real]);
     assert.throws(() => inkShare(tf.zeros([0])), /non-empty tensor/);
+  });
+});
+
+describe("metrics/quality: image sharpness", () => {
+  it("is the mean gradient magnitude: 0 for a flat image, 2/(w − 1) for one step edge of height 2, lower after a blur", () => {
+    assert.equal(imageSharpness(tf.fill([2, 5, 5, 1], 0.3)), 0);
+    // A 4×5 image, −1 in columns 0–1 and +1 in columns 2–4: the only nonzero difference is between columns 1
+    // and 2, 2 in each of the 3 rows of the 3×4 difference grid → 2·3 / 12.
+    const step = tf.tensor4d(Array.from({ length: 20 }, (_, i) => (i % 5 < 2 ? -1 : 1)), [1, 4, 5, 1]);
+    assert.ok(Math.abs(imageSharpness(step) - 0.5) < 1e-6, `${imageSharpness(step)}`);
+    // A diagonal difference: dx = dy = 1 at one pixel → √2 / (1·1).
+    assert.ok(Math.abs(imageSharpness(tf.tensor4d([0, 1, 1, 5], [1, 2, 2, 1])) - Math.SQRT2) < 1e-6);
+    const mnist = loadMnist({ source: "embedded" });
+    const real = tf.tensor4d(mnist.images.subarray(0, 200 * 784), [200, 28, 28, 1]);
+    const blurred = tf.tidy(() => tf.avgPool(real, 3, 1, "same"));
+    const sharp = imageSharpness(real), soft = imageSharpness(blurred);
+    assert.ok(soft < 0.85 * sharp, `a 3×3 box blur (measured 0.274 → 0.217): ${sharp} → ${soft}`);
+    tf.dispose([step, real, blurred]);
+    assert.throws(() => imageSharpness(tf.zeros([3, 4])), /expected images \[n, h, w, c\]/);
   });
 });
 
