@@ -6,10 +6,11 @@
  *   npm run bench -- --models vanilla,dcgan,cgan,acgan --seconds 20 [--batch 64] [--no-torch] [--python PATH]
  *                    [--torch-threads N] [--out out/bench.json]
  *
- * A step is one step of the course's one training loop (`train` in lib/train): one discriminator update and
- * one generator update with the loop's default Adam(2e-4, β1 0.5) — for WGAN-GP and SN-GAN five critic
- * updates and one generator update with their own optimizers — including what the loop does around them
- * (gradient norms, reading the losses back, history). Real images are random
+ * A step is one step (round) of the course's one training loop (`train` in lib/train): one discriminator update
+ * and one generator update with the loop's default Adam(2e-4, β1 0.5) — for WGAN-GP and SN-GAN five critic
+ * updates and one generator update with their own optimizers; for the games of three networks, BiGAN and
+ * VAE-GAN, one update of each of their players in the game's order with the game's own optimizers — including
+ * what the loop does around them (gradient norms, reading the losses back, history). Real images are random
  * tensors uniform in [-1, 1] of MNIST's shape (28×28×1), not MNIST itself: speed does not depend on the
  * pixel values, and the benchmark then needs no data files. Warm-up steps (kernel compilation, optimiser
  * slot creation) are excluded; then steps run for the given number of seconds. Leaked tensors per step =
@@ -23,14 +24,16 @@ import * as tf from "@tensorflow/tfjs";
 import { ready } from "../lib/engine/backend";
 import { seed } from "../lib/engine/seed";
 import { train } from "../lib/train/loop";
-import type { GanSpec } from "../lib/train/gan-spec";
-import type { Batch } from "../lib/train/types";
+import { isGame, type GanSpec } from "../lib/train/gan-spec";
+import { trainableVariables, type Batch, type Game, type Network } from "../lib/train/types";
 import { vanillaGanSpec } from "../lib/models/vanilla-gan";
 import { dcganSpec } from "../lib/models/dcgan";
 import { cganSpec } from "../lib/models/cgan";
 import { acganSpec } from "../lib/models/acgan";
 import { wganGpSpec } from "../lib/models/wgan-gp";
 import { snganSpec } from "../lib/models/sngan";
+import { biganGame } from "../lib/models/bigan";
+import { vaeGanGame } from "../lib/models/vae-gan";
 import { tableMarkdown } from "../lib/plots/table";
 
 const IMAGE_SHAPE: [number, number, number] = [28, 28, 1];
@@ -42,48 +45,61 @@ interface BenchModel {
   describe: string;
   /** Whether the real batches carry labels (conditional models). */
   labelled: boolean;
-  spec(): GanSpec;
+  /** A two-player GanSpec, or a Game of named players and networks (BiGAN, VAE-GAN). */
+  gan(): GanSpec | Game;
 }
 
 const MODELS: Record<string, BenchModel> = {
   vanilla: {
     describe: "chapter's MLP GAN",
     labelled: false,
-    spec: () => vanillaGanSpec({ latentDim: LATENT_DIM, imageShape: IMAGE_SHAPE }),
+    gan: () => vanillaGanSpec({ latentDim: LATENT_DIM, imageShape: IMAGE_SHAPE }),
   },
   dcgan: {
     describe: "chapter's DCGAN (UpSampling2D + Conv)",
     labelled: false,
-    spec: () => dcganSpec({ latentDim: LATENT_DIM, imageShape: IMAGE_SHAPE }),
+    gan: () => dcganSpec({ latentDim: LATENT_DIM, imageShape: IMAGE_SHAPE }),
   },
   "dcgan-transposed": {
     describe: "DCGAN with the paper's Conv2DTranspose generator",
     labelled: false,
-    spec: () => dcganSpec({ latentDim: LATENT_DIM, imageShape: IMAGE_SHAPE, upsampling: "transposed" }),
+    gan: () => dcganSpec({ latentDim: LATENT_DIM, imageShape: IMAGE_SHAPE, upsampling: "transposed" }),
   },
   cgan: {
     describe: "chapter's CGAN (label embedding multiplied in, MLPs)",
     labelled: true,
-    spec: () => cganSpec({ latentDim: LATENT_DIM, imageShape: IMAGE_SHAPE, conditioning: "multiply" }),
+    gan: () => cganSpec({ latentDim: LATENT_DIM, imageShape: IMAGE_SHAPE, conditioning: "multiply" }),
   },
   acgan: {
     describe: "ACGAN on the DCGAN networks (source + class heads)",
     labelled: true,
-    spec: () => acganSpec({ latentDim: LATENT_DIM, imageShape: IMAGE_SHAPE, trunk: "conv" }),
+    gan: () => acganSpec({ latentDim: LATENT_DIM, imageShape: IMAGE_SHAPE, trunk: "conv" }),
   },
   "wgan-gp": {
     describe: "WGAN-GP on the chapter's MLPs: 5 critic updates with the penalty's double backprop, 1 G update",
     labelled: false,
-    spec: () => wganGpSpec({ latentDim: LATENT_DIM, imageShape: IMAGE_SHAPE, trunk: "mlp" }),
+    gan: () => wganGpSpec({ latentDim: LATENT_DIM, imageShape: IMAGE_SHAPE, trunk: "mlp" }),
   },
   "sngan-mlp": {
     describe: "SN-GAN: the chapter's MLP critic spectrally normalised, hinge loss, 5 critic updates, 1 G update",
     labelled: false,
-    spec: () => snganSpec({ latentDim: LATENT_DIM, imageShape: IMAGE_SHAPE, trunk: "mlp" }),
+    gan: () => snganSpec({ latentDim: LATENT_DIM, imageShape: IMAGE_SHAPE, trunk: "mlp" }),
+  },
+  bigan: {
+    describe: "BiGAN: MLP encoder, generator and joint D(x, z), 512-512, z ~ U(-1, 1)^50; D, then E and G with one Adam",
+    labelled: false,
+    // The game's defaults: MNIST's shape, latent 50 (uniform), hidden [512, 512], Adam(2e-4, β1 0.5).
+    gan: () => biganGame({ dataShape: [...IMAGE_SHAPE] }),
+  },
+  "vae-gan": {
+    describe: "VAE-GAN: MLP encoder (μ, log σ²), the chapter's MLP generator as decoder, D → [logit, features]; D, E, G",
+    labelled: false,
+    // The game's defaults: MNIST's shape, latent 32, hidden [512, 256], γ = 1e-2, Adam(3e-4, β1 0.5).
+    gan: () => vaeGanGame({ imageShape: IMAGE_SHAPE }),
   },
 };
 
-const DEFAULT_MODELS = ["vanilla", "dcgan", "cgan", "acgan", "wgan-gp", "sngan-mlp"];
+const DEFAULT_MODELS = ["vanilla", "dcgan", "cgan", "acgan", "wgan-gp", "sngan-mlp", "bigan", "vae-gan"];
 
 interface Options {
   models: string[];
@@ -138,13 +154,23 @@ export interface TsganResult {
   steps: number;
   warmupSteps: number;
   leakedTensorsPerStep: number | null;
-  params: { generator: number; discriminator: number };
-  lastLosses: { d: number; g: number } | null;
+  /**
+   * Trainable parameters per network, under the game's network names: `generator` and `discriminator` for a
+   * GanSpec; `encoder`, `generator`, `discriminator` for BiGAN; `encoder`, `decoder`, `discriminator` for VAE-GAN.
+   */
+  params: Record<string, number>;
+  /** Each player's loss in the last timed step, by player name. */
+  lastLosses: Record<string, number> | null;
   error: string | null;
 }
 
-function trainableCount(model: tf.LayersModel): number {
-  return model.trainableWeights.reduce((n, w) => n + w.shape.reduce((a: number, b) => a * (b ?? 1), 1), 0);
+/** A GanSpec's or a Game's networks by name (a GanSpec's are its generator and discriminator). */
+function networksOf(gan: GanSpec | Game): Record<string, Network> {
+  return isGame(gan) ? gan.networks : { generator: gan.generator, discriminator: gan.discriminator };
+}
+
+function trainableCount(network: Network, name: string): number {
+  return trainableVariables(network, `network "${name}"`).reduce((n, v) => n + v.size, 0);
 }
 
 /**
@@ -157,16 +183,14 @@ function trainableCount(model: tf.LayersModel): number {
 async function benchTsgan(name: string, opts: Options): Promise<TsganResult> {
   seed(1234);
   const model = MODELS[name];
-  const gan = model.spec();
-  // Every benchmarked spec is built from tf.LayersModel networks.
-  const generator = gan.generator as unknown as tf.LayersModel;
-  const discriminator = gan.discriminator as unknown as tf.LayersModel;
+  const gan = model.gan();
+  const networks = networksOf(gan);
   const result: TsganResult = {
     stepsPerSecond: null,
     steps: 0,
     warmupSteps: 0,
     leakedTensorsPerStep: null,
-    params: { generator: trainableCount(generator), discriminator: trainableCount(discriminator) },
+    params: Object.fromEntries(Object.entries(networks).map(([n, net]) => [n, trainableCount(net, n)])),
     lastLosses: null,
     error: null,
   };
@@ -198,7 +222,7 @@ async function benchTsgan(name: string, opts: Options): Promise<TsganResult> {
             return;
           }
           result.steps++;
-          result.lastLosses = { d: log.players.discriminator.loss, g: log.players.generator.loss };
+          result.lastLosses = Object.fromEntries(Object.entries(log.players).map(([player, p]) => [player, p.loss]));
           if (result.steps >= 2 && now - t0 >= opts.seconds * 1000) {
             result.stepsPerSecond = result.steps / ((now - t0) / 1000);
             result.leakedTensorsPerStep = (tf.memory().numTensors - tensorsBefore) / result.steps;
@@ -213,8 +237,8 @@ async function benchTsgan(name: string, opts: Options): Promise<TsganResult> {
   } finally {
     optimizers.forEach((o) => o.dispose());
     tf.dispose([...reals, ...labels]);
-    generator.dispose();
-    discriminator.dispose();
+    // Every benchmarked network is a tf.LayersModel.
+    for (const net of Object.values(networks)) (net as unknown as tf.LayersModel).dispose();
   }
   return result;
 }
@@ -223,7 +247,7 @@ interface TorchReport {
   python: string;
   torch: string;
   threads: number;
-  results: Record<string, { steps_per_s: number | null; steps: number; params: { generator: number; discriminator: number }; error: string | null }>;
+  results: Record<string, { steps_per_s: number | null; steps: number; params: Record<string, number> | null; error: string | null }>;
 }
 
 /** The first interpreter that can import torch: `python3` on PATH, then Debian's `/usr/bin/python3`. */
@@ -341,12 +365,16 @@ async function main(): Promise<void> {
     `\nmachine: ${machine.cpu}, ${machine.cores} cores; Node ${machine.node}; TensorFlow.js ${machine.tfjs}` +
       (torch ? `; PyTorch ${machine.torch}, ${torch.threads} thread(s)` : `; ${torchNote}`),
   );
-  console.log(`step: one step of tsgan.train (torch: the same step by hand): batch ${opts.batch}, Adam(2e-4, beta1 0.5), one D update (real + fake, BCE on logits; ACGAN + class NLL) + one G update (non-saturating); wgan-gp: 5 critic updates with the gradient penalty (double backprop), Adam(1e-4, 0.5, 0.9); sngan-mlp: 5 hinge critic updates of the spectrally normalised critic, Adam(2e-4, 0, 0.9)`);
-  console.log("trainable parameters (generator / discriminator):");
+  console.log(`step: one step of tsgan.train (torch: the same step by hand): batch ${opts.batch}, Adam(2e-4, beta1 0.5), one D update (real + fake, BCE on logits; ACGAN + class NLL) + one G update (non-saturating); wgan-gp: 5 critic updates with the gradient penalty (double backprop), Adam(1e-4, 0.5, 0.9); sngan-mlp: 5 hinge critic updates of the spectrally normalised critic, Adam(2e-4, 0, 0.9); bigan: one D update on (x, E(x)) vs (G(z), z), then one update of E and G together (one Adam, inverted labels), Adam(2e-4, 0.5); vae-gan: one D update (real vs G(z) and reconstructions), one E update (KL + feature reconstruction), one G update (gamma 1e-2 feature reconstruction + non-saturating on G(z) and reconstructions), Adam(3e-4, 0.5)`);
+  console.log("trainable parameters per network:");
   for (const j of jsonRows) {
     const p = j.trainable_params;
-    const same = p.torch ? (p.torch.generator === p.tsgan.generator && p.torch.discriminator === p.tsgan.discriminator ? "equal" : "DIFFERENT") : "";
-    console.log(`  ${j.model}: tsgan ${p.tsgan.generator} / ${p.tsgan.discriminator}` + (p.torch ? `; PyTorch ${p.torch.generator} / ${p.torch.discriminator} (${same})` : ""));
+    const names = Object.keys(p.tsgan);
+    const counts = (q: Record<string, number>) => names.map((n) => q[n] ?? "—").join(" / ");
+    const same = p.torch
+      ? (Object.keys(p.torch).length === names.length && names.every((n) => p.torch![n] === p.tsgan[n]) ? "equal" : "DIFFERENT")
+      : "";
+    console.log(`  ${j.model} (${names.join(" / ")}): tsgan ${counts(p.tsgan)}` + (p.torch ? `; PyTorch ${counts(p.torch)} (${same})` : ""));
   }
 
   const outPath = path.resolve(opts.out);

@@ -24,7 +24,24 @@ Matching choices (Keras/tfjs conventions translated to PyTorch):
 - SN-GAN (`sngan-mlp`, tsgan's snganSpec with the MLP trunk): the vanilla critic with torch.nn.utils
   .spectral_norm on every linear layer (one power iteration per call, ε 1e-12), the hinge loss, 5 critic updates,
   Adam(2e-4, β (0, 0.9)). In both, the generator's update uses fresh noise, as tsgan's.
+- BiGAN (`bigan`, tsgan's biganGame with its defaults): z ~ U(-1, 1)^50; encoder flatten -> (Linear 512 ->
+  LeakyReLU 0.2 -> BN) x 2 -> Linear 50; generator (Linear 512 -> ReLU -> BN) x 2 -> Linear 784, tanh; joint
+  D(x, z): x -> Linear 512 -> LeakyReLU, z -> Linear 512 -> LeakyReLU, concatenated (x first) -> Linear 512 ->
+  LeakyReLU -> Linear 1. Their BN is tfjs's batchNormalization() default (momentum 0.99 = PyTorch 0.01, eps 1e-3).
+  A step, as tsgan's game with one update per player in order, on one real batch and one prior draw:
+  D on (x, E(x)) -> 1 and (G(z), z) -> 0 with E(x) and G(z) computed under no_grad; then E and G with ONE Adam
+  on BCE(D(G(z), z), 1) + BCE(D(x, E(x)), 0) (the non-saturating "inverted labels"), D frozen. Adam(2e-4, 0.5).
+- VAE-GAN (`vae-gan`, tsgan's vaeGanGame with its defaults): latent 32, z ~ N(0, I); encoder flatten ->
+  Linear 512 -> LeakyReLU -> Linear 256 -> LeakyReLU -> heads mu and log sigma^2 (the latter zero-initialised,
+  as tsgan's); decoder = the vanilla generator with a 32-long input (BN momentum 0.8 there); D flatten -> Linear
+  512 -> LeakyReLU -> Linear 256 -> LeakyReLU = the features, -> Linear 1 = the logit. Three players in order,
+  each with its own Adam(3e-4, 0.5), on one real batch and one prior draw, each drawing its own reparameterisation
+  noise: D on -log D(x) - log(1 - D(G(z))) - log(1 - D(x~)), x~ = G(mu + sigma * eps), with G(z) and x~ under
+  no_grad; E (G and D frozen) on KL(q(z|x) || N(0, I)) + sum((D_l(x) - D_l(x~))^2) / (2 sigma^2) / batch (sigma 0.1), D_l(x) under
+  no_grad; G (E and D frozen, the code under no_grad) on 1e-2 * the same feature term + BCE(D(G(z)), 1) +
+  BCE(D(x~), 1). Every D call is its own forward, as tsgan's three discriminate() calls.
 """
+import contextlib
 import argparse
 import json
 import sys
@@ -39,9 +56,9 @@ BN = dict(eps=1e-3, momentum=0.2)
 REAL_POOL = 8
 
 
-def vanilla_generator():
+def vanilla_generator(latent_dim=LATENT_DIM):
     layers = []
-    fan_in = LATENT_DIM
+    fan_in = latent_dim
     for units in (256, 512, 1024):
         layers += [nn.Linear(fan_in, units), nn.LeakyReLU(0.2), nn.BatchNorm1d(units, **BN)]
         fan_in = units
@@ -163,6 +180,215 @@ MODELS = {
 
 CRITIC_STEPS = {"wgan-gp": 5, "sngan-mlp": 5}
 
+# ---------------------------------------------------------------------------------------------------------
+# Games of three networks (lib/models/bigan.ts, lib/models/vae-gan.ts)
+# ---------------------------------------------------------------------------------------------------------
+
+# tfjs's tf.layers.batchNormalization() defaults: momentum 0.99 (keeps 99 % of the moving average), epsilon 1e-3.
+BN_TFJS_DEFAULT = dict(eps=1e-3, momentum=0.01)
+BIGAN_LATENT = 50
+BIGAN_HIDDEN = (512, 512)
+VAE_GAN_LATENT = 32
+VAE_GAN_HIDDEN = (512, 256)
+VAE_GAN_GAMMA = 1e-2
+VAE_GAN_FEATURE_SIGMA = 0.1  # tsgan's featureSigma: the feature-space Gaussian's sigma
+
+
+def bigan_encoder():
+    layers = [nn.Flatten()]
+    fan_in = 28 * 28
+    for units in BIGAN_HIDDEN:
+        layers += [nn.Linear(fan_in, units), nn.LeakyReLU(0.2), nn.BatchNorm1d(units, **BN_TFJS_DEFAULT)]
+        fan_in = units
+    layers.append(nn.Linear(fan_in, BIGAN_LATENT))
+    return nn.Sequential(*layers)
+
+
+def bigan_generator():
+    layers = []
+    fan_in = BIGAN_LATENT
+    for units in BIGAN_HIDDEN:
+        layers += [nn.Linear(fan_in, units), nn.ReLU(), nn.BatchNorm1d(units, **BN_TFJS_DEFAULT)]
+        fan_in = units
+    layers += [nn.Linear(fan_in, 28 * 28), nn.Tanh(), nn.Unflatten(1, (1, 28, 28))]
+    return nn.Sequential(*layers)
+
+
+class BiganDiscriminator(nn.Module):
+    """D(x, z) -> one logit: an x trunk and a z trunk (Linear h1, LeakyReLU each), concatenated, then the joint MLP."""
+
+    def __init__(self):
+        super().__init__()
+        h1 = BIGAN_HIDDEN[0]
+        self.x_dense = nn.Linear(28 * 28, h1)
+        self.z_dense = nn.Linear(BIGAN_LATENT, h1)
+        joint = []
+        fan_in = 2 * h1
+        for units in BIGAN_HIDDEN[1:]:
+            joint += [nn.Linear(fan_in, units), nn.LeakyReLU(0.2)]
+            fan_in = units
+        self.joint = nn.Sequential(*joint)
+        self.logit = nn.Linear(fan_in, 1)
+
+    def forward(self, x, z):
+        hx = F.leaky_relu(self.x_dense(torch.flatten(x, 1)), 0.2)
+        hz = F.leaky_relu(self.z_dense(z), 0.2)
+        return self.logit(self.joint(torch.cat([hx, hz], 1)))
+
+
+def mlp_trunk(hidden):
+    layers = [nn.Flatten()]
+    fan_in = 28 * 28
+    for units in hidden:
+        layers += [nn.Linear(fan_in, units), nn.LeakyReLU(0.2)]
+        fan_in = units
+    return nn.Sequential(*layers)
+
+
+class VaeEncoder(nn.Module):
+    """q(z|x): the MLP trunk, then two heads [mu, log sigma^2]; the log-variance head starts at zero (sigma = 1)."""
+
+    def __init__(self):
+        super().__init__()
+        self.trunk = mlp_trunk(VAE_GAN_HIDDEN)
+        self.mean = nn.Linear(VAE_GAN_HIDDEN[-1], VAE_GAN_LATENT)
+        self.log_variance = nn.Linear(VAE_GAN_HIDDEN[-1], VAE_GAN_LATENT)
+        nn.init.zeros_(self.log_variance.weight)
+        nn.init.zeros_(self.log_variance.bias)
+
+    def forward(self, x):
+        h = self.trunk(x)
+        return self.mean(h), self.log_variance(h)
+
+
+class VaeGanDiscriminator(nn.Module):
+    """D(x) -> (logit, features), the features being its last hidden layer (Larsen et al.'s Dis_l)."""
+
+    def __init__(self):
+        super().__init__()
+        self.trunk = mlp_trunk(VAE_GAN_HIDDEN)
+        self.logit = nn.Linear(VAE_GAN_HIDDEN[-1], 1)
+
+    def forward(self, x):
+        features = self.trunk(x)
+        return self.logit(features), features
+
+
+# name -> its networks, under tsgan's network names (the parameter counts are compared by name).
+GAMES = {
+    "bigan": lambda: {"encoder": bigan_encoder(), "generator": bigan_generator(), "discriminator": BiganDiscriminator()},
+    "vae-gan": lambda: {"encoder": VaeEncoder(), "decoder": vanilla_generator(VAE_GAN_LATENT), "discriminator": VaeGanDiscriminator()},
+}
+
+
+@contextlib.contextmanager
+def frozen(*modules):
+    """The networks a player does not train: no weight gradients computed, as tfjs differentiates only the player's variables."""
+    params = [p for m in modules for p in m.parameters()]
+    for p in params:
+        p.requires_grad_(False)
+    try:
+        yield
+    finally:
+        for p in params:
+            p.requires_grad_(True)
+
+
+def make_bigan_step(nets, batch):
+    E, G, D = nets["encoder"], nets["generator"], nets["discriminator"]
+    adam = dict(lr=2e-4, betas=(0.5, 0.999), eps=1e-7)
+    d_opt = torch.optim.Adam(D.parameters(), **adam)
+    eg_opt = torch.optim.Adam(list(E.parameters()) + list(G.parameters()), **adam)
+    ones = torch.ones(batch, 1)
+    zeros = torch.zeros(batch, 1)
+
+    def step(real, _labels):
+        z = torch.rand(batch, BIGAN_LATENT) * 2 - 1  # the round's prior draw, shared by both players
+        # D: (x, E(x)) -> 1, (G(z), z) -> 0; E(x) and G(z) are data for this update.
+        with torch.no_grad():
+            encoded, generated = E(real), G(z)
+        d_opt.zero_grad(set_to_none=True)
+        d_loss = (F.binary_cross_entropy_with_logits(D(real, encoded), ones)
+                  + F.binary_cross_entropy_with_logits(D(generated, z), zeros))
+        d_loss.backward()
+        d_opt.step()
+        # E and G together, one optimizer: G wants D(G(z), z) -> 1, E wants D(x, E(x)) -> 0.
+        with frozen(D):
+            eg_opt.zero_grad(set_to_none=True)
+            real_logit = D(real, E(real))
+            fake_logit = D(G(z), z)
+            eg_loss = F.binary_cross_entropy_with_logits(fake_logit, ones) + F.binary_cross_entropy_with_logits(real_logit, zeros)
+            eg_loss.backward()
+            eg_opt.step()
+        return d_loss.item(), eg_loss.item()
+
+    return step
+
+
+def make_vae_gan_step(nets, batch):
+    E, G, D = nets["encoder"], nets["decoder"], nets["discriminator"]
+    adam = dict(lr=3e-4, betas=(0.5, 0.999), eps=1e-7)
+    d_opt = torch.optim.Adam(D.parameters(), **adam)
+    e_opt = torch.optim.Adam(E.parameters(), **adam)
+    g_opt = torch.optim.Adam(G.parameters(), **adam)
+    ones = torch.ones(batch, 1)
+    zeros = torch.zeros(batch, 1)
+
+    def encode_and_sample(x):
+        mean, log_variance = E(x)
+        return mean, log_variance, mean + torch.exp(0.5 * log_variance) * torch.randn_like(mean)
+
+    def kl(mean, log_variance):
+        return 0.5 * (mean.pow(2) + log_variance.exp() - log_variance - 1).sum(1).mean()
+
+    def feature_reconstruction(target, reconstruction):
+        return (target - reconstruction).pow(2).sum() / (2 * VAE_GAN_FEATURE_SIGMA ** 2 * target.shape[0])
+
+    def step(real, _labels):
+        z = torch.randn(batch, VAE_GAN_LATENT)  # the round's prior draw, shared by the three players
+        # D: real -> 1; G(z) and the reconstructions x~ -> 0, both as data.
+        with torch.no_grad():
+            reconstruction = G(encode_and_sample(real)[2])
+            generated = G(z)
+        d_opt.zero_grad(set_to_none=True)
+        d_loss = (F.binary_cross_entropy_with_logits(D(real)[0], ones)
+                  + F.binary_cross_entropy_with_logits(D(generated)[0], zeros)
+                  + F.binary_cross_entropy_with_logits(D(reconstruction)[0], zeros))
+        d_loss.backward()
+        d_opt.step()
+        # E: the prior term and the reconstruction in D's features; gradients pass through G and D to E only.
+        with frozen(G, D):
+            e_opt.zero_grad(set_to_none=True)
+            mean, log_variance, code = encode_and_sample(real)
+            reconstruction = G(code)
+            with torch.no_grad():
+                target = D(real)[1]
+            e_loss = kl(mean, log_variance) + feature_reconstruction(target, D(reconstruction)[1])
+            e_loss.backward()
+            e_opt.step()
+        # G: gamma * the feature reconstruction + non-saturating on G(z) and on x~; the code is data.
+        with frozen(E, D):
+            g_opt.zero_grad(set_to_none=True)
+            with torch.no_grad():
+                code = encode_and_sample(real)[2]
+            reconstruction = G(code)
+            generated = G(z)
+            with torch.no_grad():
+                target = D(real)[1]
+            recon_logit, recon_features = D(reconstruction)
+            fake_logit = D(generated)[0]
+            g_loss = (VAE_GAN_GAMMA * feature_reconstruction(target, recon_features)
+                      + F.binary_cross_entropy_with_logits(fake_logit, ones)
+                      + F.binary_cross_entropy_with_logits(recon_logit, ones))
+            g_loss.backward()
+            g_opt.step()
+        return d_loss.item(), g_loss.item()
+
+    return step
+
+
+GAME_STEPS = {"bigan": make_bigan_step, "vae-gan": make_vae_gan_step}
+
 
 def count(model):
     return sum(p.numel() for p in model.parameters() if p.requires_grad)
@@ -264,11 +490,18 @@ def make_critic_step(G, D, batch, kind):
 
 def bench(name, seconds, batch):
     torch.manual_seed(1234)
-    G, D = MODELS[name]()
-    G.train()
-    D.train()
-    params = {"generator": count(G), "discriminator": count(D)}
-    step = make_critic_step(G, D, batch, name) if name in CRITIC_STEPS else make_step(G, D, batch)
+    if name in GAMES:
+        nets = GAMES[name]()
+        for net in nets.values():
+            net.train()
+        params = {n: count(net) for n, net in nets.items()}
+        step = GAME_STEPS[name](nets, batch)
+    else:
+        G, D = MODELS[name]()
+        G.train()
+        D.train()
+        params = {"generator": count(G), "discriminator": count(D)}
+        step = make_critic_step(G, D, batch, name) if name in CRITIC_STEPS else make_step(G, D, batch)
     reals = [(torch.rand(batch, 1, 28, 28) * 2 - 1, torch.randint(0, 10, (batch,))) for _ in range(REAL_POOL)]
     step.pool = reals
     warmup_s = min(3.0, seconds * 0.1)
@@ -297,7 +530,7 @@ def main():
         torch.set_num_threads(args.threads)
     results = {}
     for name in args.models.split(","):
-        if name not in MODELS:
+        if name not in MODELS and name not in GAMES:
             results[name] = {"steps_per_s": None, "steps": 0, "params": None, "error": f"unknown model {name}"}
             continue
         try:

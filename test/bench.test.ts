@@ -20,7 +20,8 @@ interface BenchRow {
   torch_steps_per_s: number | null;
   torch_error: string | null;
   leaked_tensors_per_step: number | null;
-  trainable_params: { tsgan: { generator: number; discriminator: number }; torch: { generator: number; discriminator: number } | null };
+  /** Per network name: generator and discriminator for a GanSpec; BiGAN's and VAE-GAN's three networks. */
+  trainable_params: { tsgan: Record<string, number>; torch: Record<string, number> | null };
 }
 
 function runBench(args: string[]): { status: number | null; output: string; rows: BenchRow[] } {
@@ -71,6 +72,20 @@ describe("bench", function () {
     }
   });
 
+  it("trains the games of three networks (BiGAN, VAE-GAN) with no leaked tensor, counting each network", () => {
+    const { status, output, rows } = runBench(["--models", "bigan,vae-gan", "--seconds", "0.3", "--no-torch"]);
+    assert.equal(status, 0, output);
+    for (const r of rows) {
+      assert.equal(r.tsgan_error, null, output);
+      assert.ok(r.tsgan_steps >= 2, `${r.model}: ${JSON.stringify(r)}`);
+      assert.equal(r.leaked_tensors_per_step, 0, `${r.model} leaks`);
+    }
+    assert.deepEqual(rows.map((r) => r.trainable_params.tsgan), [
+      { encoder: 692274, generator: 693008, discriminator: 953345 },
+      { encoder: 549696, decoder: 1472528, discriminator: 533505 },
+    ]);
+  });
+
   it("rejects an unknown model, naming the valid ones", () => {
     const { status, output } = runBench(["--models", "nope", "--no-torch"]);
     assert.notEqual(status, 0);
@@ -82,7 +97,7 @@ describe("bench", function () {
       console.log("      (skipped: no python3 with torch; Debian: apt install python3-torch)");
       this.skip();
     }
-    const { status, output, rows } = runBench(["--models", "vanilla,dcgan,cgan,acgan,wgan-gp,sngan-mlp", "--seconds", "0.2"]);
+    const { status, output, rows } = runBench(["--models", "vanilla,dcgan,cgan,acgan,wgan-gp,sngan-mlp,bigan,vae-gan", "--seconds", "0.2"]);
     assert.equal(status, 0, output);
     for (const r of rows) {
       assert.equal(r.torch_error, null, output);

@@ -30,14 +30,19 @@ export interface VaeNetworkOptions {
   latentDim?: number;
   /** Hidden units of the encoder and the discriminator. Default [512, 256]. */
   hiddenSizes?: number[];
+  /** Hidden units of the decoder. Default [256, 512, 1024]: the vanilla GAN's generator. */
+  decoderHiddenSizes?: number[];
 }
 
 export const VAE_GAN_DEFAULTS = {
   imageShape: [28, 28, 1] as [number, number, number],
   latentDim: 32,
   hiddenSizes: [512, 256],
+  decoderHiddenSizes: [256, 512, 1024],
   /** γ, the decoder's weight of the feature reconstruction against its GAN term (aegan.py). */
   gamma: 1e-2,
+  /** σ of the feature-space likelihood: ×100 on ½‖ΔDis_l‖², a weight like that of a layer of ~25,000 features at σ = 1. */
+  featureSigma: 0.1,
   /** σ of the VAE's pixel likelihood N(x | x̃, σ²I), in the [−1, 1] pixel scale. */
   pixelSigma: 0.3,
   learningRate: 3e-4,
@@ -55,7 +60,10 @@ function resolve(opts: VaeNetworkOptions, who: string) {
   const hiddenSizes = opts.hiddenSizes ?? VAE_GAN_DEFAULTS.hiddenSizes;
   if (hiddenSizes.length === 0) throw new Error(`${who}: give at least one hidden size.`);
   hiddenSizes.forEach((h, i) => positiveOption(h, `hiddenSizes[${i}]`, who, true));
-  return { imageShape, latentDim, hiddenSizes };
+  const decoderHiddenSizes = opts.decoderHiddenSizes ?? VAE_GAN_DEFAULTS.decoderHiddenSizes;
+  if (decoderHiddenSizes.length === 0) throw new Error(`${who}: give at least one decoder hidden size.`);
+  decoderHiddenSizes.forEach((h, i) => positiveOption(h, `decoderHiddenSizes[${i}]`, who, true));
+  return { imageShape, latentDim, hiddenSizes, decoderHiddenSizes };
 }
 
 /** flatten → (Dense → LeakyReLU 0.2) per hidden size, on a symbolic input; returns the last hidden layer. */
@@ -79,10 +87,22 @@ export function buildVaeEncoder(opts: VaeNetworkOptions = {}): tf.LayersModel {
   return tf.model({ inputs: x, outputs: [mean, logVariance], name: "vae_encoder" });
 }
 
-/** The decoder p(x|z), also VAE-GAN's generator: the vanilla GAN's MLP generator (tanh images in [−1, 1]). */
+/**
+ * The decoder p(x|z), also VAE-GAN's generator: with the default sizes exactly the vanilla GAN's MLP generator
+ * (Dense → LeakyReLU 0.2 → batch norm per hidden size, then a tanh image in [−1, 1]).
+ */
 export function buildVaeDecoder(opts: VaeNetworkOptions = {}): tf.Sequential {
-  const { imageShape, latentDim } = resolve(opts, "buildVaeDecoder");
-  return buildVanillaGenerator({ latentDim, imageShape });
+  const { imageShape, latentDim, decoderHiddenSizes } = resolve(opts, "buildVaeDecoder");
+  if (decoderHiddenSizes.join() === VAE_GAN_DEFAULTS.decoderHiddenSizes.join()) return buildVanillaGenerator({ latentDim, imageShape });
+  const model = tf.sequential({ name: "vae_decoder" });
+  decoderHiddenSizes.forEach((units, i) => {
+    model.add(tf.layers.dense(i === 0 ? { units, inputShape: [latentDim] } : { units }));
+    model.add(tf.layers.leakyReLU({ alpha: LEAKY_SLOPE }));
+    model.add(tf.layers.batchNormalization({ momentum: 0.8 }));
+  });
+  model.add(tf.layers.dense({ units: imageShape[0] * imageShape[1] * imageShape[2], activation: "tanh" }));
+  model.add(tf.layers.reshape({ targetShape: imageShape }));
+  return model;
 }
 
 /**
@@ -159,6 +179,12 @@ export interface VaeGanOptions extends VaeNetworkOptions {
   discriminator?: Network;
   /** γ: the decoder's weight of L_llike against its GAN term. Default 1e-2 (the reference code). */
   gamma?: number;
+  /**
+   * σ of the Gaussian in D's feature space, N(Dis_l(x) | Dis_l(x̃), σ²I). The paper's eq. 9 has σ = 1 on a conv
+   * layer of thousands of features; on this MLP's 256 the term would then be too weak beside the KL for the
+   * encoder to put information in its code, so the default is 0.1 (see VAE_GAN_DEFAULTS).
+   */
+  featureSigma?: number;
   learningRate?: number;
   beta1?: number;
   optimizers?: { encoder?: OptimizerChoice; decoder?: OptimizerChoice; discriminator?: OptimizerChoice };
@@ -220,6 +246,7 @@ export function vaeGanGame(opts: VaeGanOptions = {}): VaeGame & { networks: { di
   const gamma = opts.gamma ?? VAE_GAN_DEFAULTS.gamma;
   if (!(Number.isFinite(gamma) && gamma >= 0)) throw new Error(`vaeGanGame: gamma must be a finite number ≥ 0, got ${gamma}.`);
   const lr = positiveOption(opts.learningRate ?? VAE_GAN_DEFAULTS.learningRate, "learningRate", "vaeGanGame");
+  const featureSigma = positiveOption(opts.featureSigma ?? VAE_GAN_DEFAULTS.featureSigma, "featureSigma", "vaeGanGame");
   const beta1 = opts.beta1 ?? VAE_GAN_DEFAULTS.beta1;
   const networks = {
     encoder: opts.encoder ?? buildVaeEncoder(net),
@@ -269,7 +296,7 @@ export function vaeGanGame(opts: VaeGanOptions = {}): VaeGame & { networks: { di
           const target = ctx.constant(() => discriminate(ctx, ctx.real.x).features);
           return {
             prior: gaussianKlToStandardNormal(mean, logVariance),
-            featureReconstruction: gaussianReconstructionLoss(target, discriminate(ctx, reconstruction).features),
+            featureReconstruction: gaussianReconstructionLoss(target, discriminate(ctx, reconstruction).features, featureSigma),
           };
         },
       },
@@ -288,7 +315,7 @@ export function vaeGanGame(opts: VaeGanOptions = {}): VaeGame & { networks: { di
           const fake = discriminate(ctx, generated).logit;
           ctx.record("fake", tf.mean(tf.sigmoid(fake)));
           return {
-            featureReconstruction: gaussianReconstructionLoss(target, recon.features).mul(gamma) as tf.Scalar,
+            featureReconstruction: gaussianReconstructionLoss(target, recon.features, featureSigma).mul(gamma) as tf.Scalar,
             adversarial: nonSaturatingGeneratorLoss(fake).add(nonSaturatingGeneratorLoss(recon.logit)) as tf.Scalar,
           };
         },

@@ -5,7 +5,7 @@ import { sgd } from "../../lib/engine/optimizers";
 import { train } from "../../lib/train/loop";
 import type { Network } from "../../lib/train/types";
 import {
-  buildVaeEncoder, buildVaeGanDiscriminator, gaussianKlToStandardNormal, gaussianReconstructionLoss, reparameterize,
+  buildVaeDecoder, buildVaeEncoder, buildVaeGanDiscriminator, gaussianKlToStandardNormal, gaussianReconstructionLoss, reparameterize,
   vaeGame, vaeGanGame, vaeReconstruct,
 } from "../../lib/models/vae-gan";
 
@@ -108,6 +108,23 @@ describe("models/vae-gan (Larsen et al. 2016; Kingma & Welling 2014)", () => {
     assert.ok(Math.abs(d.scores.fake[0] - sigmoid(fake)) < 1e-6 && Math.abs(d.scores.reconstruction[0] - sigmoid(fake)) < 1e-6);
     tf.dispose([image, w, batch]);
     [game.networks.encoder, game.networks.discriminator].forEach((n) => (n as tf.LayersModel).dispose());
+  });
+
+  it("featureSigma scales the feature term by 1/σ², and decoderHiddenSizes builds a smaller decoder", async () => {
+    const termsWith = async (featureSigma: number) => {
+      seed(7);
+      const game = vaeGanGame({ ...small, featureSigma, optimizers: { encoder: sgd(0), decoder: sgd(0), discriminator: sgd(0) } });
+      const { history } = await train({ gan: game, data: images, steps: 1, batchSize: 8, seed: 7 });
+      Object.values(game.networks).forEach((n) => (n as tf.LayersModel).dispose());
+      return [history.players.encoder.terms.featureReconstruction[0], history.players.decoder.terms.featureReconstruction[0]];
+    };
+    const [unit, tenth] = [await termsWith(1), await termsWith(0.1)];
+    unit.forEach((u, i) => assert.ok(Math.abs(tenth[i] / u - 100) < 1e-3, `term ${i}: ${tenth[i]} / ${u}`));
+    const decoder = buildVaeDecoder({ ...small, decoderHiddenSizes: [5, 7] });
+    assert.deepEqual(decoder.outputs[0].shape, [null, 4, 4, 1]);
+    assert.equal(decoder.layers.filter((l) => l.getClassName() === "Dense").map((l) => (l as tf.layers.Layer).getWeights()[0].shape[1]).join(), "5,7,16");
+    decoder.dispose();
+    assert.throws(() => vaeGanGame({ ...small, featureSigma: 0 }), /featureSigma/);
   });
 
   it("the VAE and the VAE-GAN train without a tensor leak per step, and the VAE's reconstruction error falls", async function () {
