@@ -12,3 +12,4 @@ export * from "./bigan";
 export * from "./vae-gan";
 export * from "./pacgan";
 export * from "./mrgan";
+export * from "./feature-matching";
