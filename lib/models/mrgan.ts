@@ -41,7 +41,7 @@ import * as tf from "@tensorflow/tfjs";
 import { minimaxDiscriminatorLoss, nonSaturatingGeneratorLoss } from "../losses";
 import { defaultGanOptimizer, normalLatent } from "../train/gan-spec";
 import {
-  asScalar, Game, LatentSampler, Network, OptimizerChoice, Player, PlayerContext, toLatentBatch,
+  asScalar, Game, LatentSampler, LossTerms, Network, OptimizerChoice, Player, PlayerContext, toLatentBatch,
 } from "../train/types";
 import { mlp, MlpActivation, mlpDiscriminator, mlpGenerator } from "./mlp";
 import { positiveOption } from "./params";
@@ -245,34 +245,47 @@ export function mrganGame(opts: MrganOptions = {}): Game {
     };
   };
 
+  /**
+   * A player training `network` to tell `realOf(ctx)` (the data, or MDGAN's reconstructions) from `fakeOf(ctx)`,
+   * both constants for it: the cross-entropy on logits, with the two mean probabilities as scores.
+   */
+  const discriminatorPlayer = (
+    name: string, label: string, realOf: (ctx: PlayerContext) => tf.Tensor,
+    fakeOf: (ctx: PlayerContext) => tf.Tensor, fakeScore: string,
+  ): Player => ({
+    name,
+    label,
+    trains: [name],
+    optimizer: optimizer(name),
+    loss: (ctx) => {
+      const realLogits = ctx.run(name, realOf(ctx));
+      const fakeLogits = ctx.run(name, fakeOf(ctx));
+      ctx.record("real", meanProbability(realLogits));
+      ctx.record(fakeScore, meanProbability(fakeLogits));
+      return { adversarial: asScalar(minimaxDiscriminatorLoss(realLogits, fakeLogits), "minimaxDiscriminatorLoss") };
+    },
+  });
+
+  /** G's player: the non-saturating term on a fresh batch of G(z), plus `extra` terms (MRGAN's regularisers). */
+  const generatorPlayer = (extra?: (ctx: PlayerContext) => LossTerms): Player => ({
+    name: "generator",
+    label: "G",
+    trains: ["generator"],
+    optimizer: optimizer("generator"),
+    loss: (ctx) => {
+      const fakeLogits = freshFakeLogits(ctx);
+      ctx.record("fake", meanProbability(fakeLogits));
+      return { adversarial: asScalar(nonSaturatingGeneratorLoss(fakeLogits), "nonSaturatingGeneratorLoss"), ...(extra ? extra(ctx) : {}) };
+    },
+  });
+
   const mrganPlayers: Player[] = [
-    {
-      name: "discriminator",
-      label: "D",
-      trains: ["discriminator"],
-      optimizer: optimizer("discriminator"),
-      loss: (ctx) => {
-        const realLogits = ctx.run("discriminator", ctx.real.x);
-        const fakeLogits = ctx.run("discriminator", constantFake(ctx));
-        ctx.record("real", meanProbability(realLogits));
-        ctx.record("fake", meanProbability(fakeLogits));
-        return { adversarial: asScalar(minimaxDiscriminatorLoss(realLogits, fakeLogits), "minimaxDiscriminatorLoss") };
-      },
-    },
-    {
-      name: "generator",
-      label: "G",
-      trains: ["generator"],
-      optimizer: optimizer("generator"),
-      loss: (ctx) => {
-        const fakeLogits = freshFakeLogits(ctx);
-        ctx.record("fake", meanProbability(fakeLogits));
-        // E is not this player's: its code is data here, and the backward pass keeps none of E's activations.
-        const code = ctx.constant(() => ctx.run("encoder", ctx.real.x));
-        const { geometric, mode } = regularisers(ctx, ctx.run("generator", code));
-        return { adversarial: asScalar(nonSaturatingGeneratorLoss(fakeLogits), "nonSaturatingGeneratorLoss"), geometric, mode };
-      },
-    },
+    discriminatorPlayer("discriminator", "D", (ctx) => ctx.real.x, constantFake, "fake"),
+    // E is not this player's: its code is data here, and the backward pass keeps none of E's activations.
+    generatorPlayer((ctx) => {
+      const { geometric, mode } = regularisers(ctx, ctx.run("generator", ctx.constant(() => ctx.run("encoder", ctx.real.x))));
+      return { geometric, mode };
+    }),
     {
       name: "encoder",
       label: "E",
@@ -287,19 +300,7 @@ export function mrganGame(opts: MrganOptions = {}): Game {
   ];
 
   const mdganPlayers: Player[] = [
-    {
-      name: "manifoldDiscriminator",
-      label: "D_M",
-      trains: ["manifoldDiscriminator"],
-      optimizer: optimizer("manifoldDiscriminator"),
-      loss: (ctx) => {
-        const realLogits = ctx.run("manifoldDiscriminator", ctx.real.x);
-        const reconstructionLogits = ctx.run("manifoldDiscriminator", constantReconstruction(ctx));
-        ctx.record("real", meanProbability(realLogits));
-        ctx.record("reconstruction", meanProbability(reconstructionLogits));
-        return { adversarial: asScalar(minimaxDiscriminatorLoss(realLogits, reconstructionLogits), "minimaxDiscriminatorLoss") };
-      },
-    },
+    discriminatorPlayer("manifoldDiscriminator", "D_M", (ctx) => ctx.real.x, constantReconstruction, "reconstruction"),
     {
       name: "manifold",
       label: "G∘E",
@@ -315,31 +316,10 @@ export function mrganGame(opts: MrganOptions = {}): Game {
         };
       },
     },
-    {
-      name: "discriminator",
-      label: "D",
-      trains: ["discriminator"],
-      optimizer: optimizer("discriminator"),
-      loss: (ctx) => {
-        const real = target === "reconstructions" ? constantReconstruction(ctx) : ctx.real.x;
-        const realLogits = ctx.run("discriminator", real);
-        const fakeLogits = ctx.run("discriminator", constantFake(ctx));
-        ctx.record("real", meanProbability(realLogits));
-        ctx.record("fake", meanProbability(fakeLogits));
-        return { adversarial: asScalar(minimaxDiscriminatorLoss(realLogits, fakeLogits), "minimaxDiscriminatorLoss") };
-      },
-    },
-    {
-      name: "generator",
-      label: "G",
-      trains: ["generator"],
-      optimizer: optimizer("generator"),
-      loss: (ctx) => {
-        const fakeLogits = freshFakeLogits(ctx);
-        ctx.record("fake", meanProbability(fakeLogits));
-        return { adversarial: asScalar(nonSaturatingGeneratorLoss(fakeLogits), "nonSaturatingGeneratorLoss") };
-      },
-    },
+    discriminatorPlayer(
+      "discriminator", "D", (ctx) => (target === "reconstructions" ? constantReconstruction(ctx) : ctx.real.x), constantFake, "fake",
+    ),
+    generatorPlayer(),
   ];
 
   return {
