@@ -223,6 +223,17 @@ export function generatorCostCurves(d: GridArray): GeneratorCostCurves {
 }
 
 /**
+ * The running trapezoid integral ∫_{x₀}^{xᵢ} y dx at every grid point, starting at 0 (scipy's
+ * `cumulative_trapezoid` with `initial=0`): of a density, its CDF on the grid (unnormalised).
+ */
+export function cumulativeTrapezoid(ys: GridArray, xs: GridArray): Float64Array {
+  checkSameLength("cumulativeTrapezoid", xs, ys);
+  const out = new Float64Array(xs.length);
+  for (let i = 1; i < xs.length; i++) out[i] = out[i - 1] + 0.5 * (ys[i] + ys[i - 1]) * (xs[i] - xs[i - 1]);
+  return out;
+}
+
+/**
  * The Wasserstein-1 (earth mover's) distance between two 1-D densities on the grid: in one dimension the
  * optimal transport plan is monotone, and W₁(p, q) = ∫ |F_p(x) − F_q(x)| dx with F the cumulative distribution
  * functions (Villani 2008; the form Arjovsky et al. 2017 start from). The densities are normalised to mass 1
@@ -232,13 +243,6 @@ export function wassersteinDistance1D(xs: GridArray, p: GridArray, q: GridArray)
   checkSameLength("wassersteinDistance1D", xs, p, q);
   const massP = trapezoid(p, xs), massQ = trapezoid(q, xs);
   if (!(massP > 0) || !(massQ > 0)) throw new Error("tsgan.theory.wassersteinDistance1D: both densities need positive mass on the grid.");
-  const diff = new Float64Array(xs.length);
-  let cp = 0, cq = 0;
-  for (let i = 1; i < xs.length; i++) {
-    const dx = xs[i] - xs[i - 1];
-    cp += (0.5 * dx * (p[i] + p[i - 1])) / massP;
-    cq += (0.5 * dx * (q[i] + q[i - 1])) / massQ;
-    diff[i] = Math.abs(cp - cq);
-  }
-  return trapezoid(diff, xs);
+  const cdfP = cumulativeTrapezoid(p, xs), cdfQ = cumulativeTrapezoid(q, xs);
+  return trapezoid(cdfP.map((c, i) => Math.abs(c / massP - cdfQ[i] / massQ)), xs);
 }

@@ -138,3 +138,17 @@ describe("theory: the normal CDF and quantile maps", () => {
   });
 });
 
+describe("theory: cumulativeTrapezoid", () => {
+  it("is exact for a linear integrand, ends at the trapezoid integral, and turns N(0, 1) into Φ", () => {
+    const grid = linspace(0, 1, 11);
+    const ramp = Array.from(grid, (x) => 2 * x);
+    const c = theory.cumulativeTrapezoid(ramp, grid);
+    c.forEach((v, i) => assert.ok(Math.abs(v - grid[i] ** 2) < 1e-15, `∫₀^x 2t dt at ${grid[i]}: ${v}`));
+    assert.equal(c[c.length - 1], trapezoid(ramp, grid));
+    const wide = linspace(-8, 8, 3201);
+    const cdf = theory.cumulativeTrapezoid(gaussianDensity(wide, 0, 1), wide);
+    for (const i of [800, 1400, 1600, 2000]) assert.ok(Math.abs(cdf[i] - theory.normalCdf(wide[i])) < 1e-5, `Φ(${wide[i]})`);
+    assert.throws(() => theory.cumulativeTrapezoid([1, 2], grid), /grid's length 11/);
+  });
+});
+
