@@ -23,7 +23,6 @@ import { minimaxDiscriminatorLoss, minimaxGeneratorLoss, nonSaturatingGeneratorL
 import { normalLatent } from "../train/gan-spec";
 import type { Game, Network, OptimizerChoice, PlayerContext } from "../train/types";
 import { positiveOption } from "./params";
-import { buildVanillaGenerator } from "./vanilla-gan";
 
 export interface VaeNetworkOptions {
   imageShape?: [number, number, number];
@@ -88,12 +87,11 @@ export function buildVaeEncoder(opts: VaeNetworkOptions = {}): tf.LayersModel {
 }
 
 /**
- * The decoder p(x|z), also VAE-GAN's generator: with the default sizes exactly the vanilla GAN's MLP generator
- * (Dense → LeakyReLU 0.2 → batch norm per hidden size, then a tanh image in [−1, 1]).
+ * The decoder p(x|z), also VAE-GAN's generator: the vanilla GAN's MLP generator, with its sizes by default
+ * (Dense → LeakyReLU 0.2 → batch norm, momentum 0.8, per hidden size, then a tanh image in [−1, 1]).
  */
 export function buildVaeDecoder(opts: VaeNetworkOptions = {}): tf.Sequential {
   const { imageShape, latentDim, decoderHiddenSizes } = resolve(opts, "buildVaeDecoder");
-  if (decoderHiddenSizes.join() === VAE_GAN_DEFAULTS.decoderHiddenSizes.join()) return buildVanillaGenerator({ latentDim, imageShape });
   const model = tf.sequential({ name: "vae_decoder" });
   decoderHiddenSizes.forEach((units, i) => {
     model.add(tf.layers.dense(i === 0 ? { units, inputShape: [latentDim] } : { units }));

@@ -4,6 +4,7 @@ import { seed } from "../../lib/engine/seed";
 import { sgd } from "../../lib/engine/optimizers";
 import { train } from "../../lib/train/loop";
 import type { Network } from "../../lib/train/types";
+import { buildVanillaGenerator } from "../../lib/models/vanilla-gan";
 import {
   buildVaeDecoder, buildVaeEncoder, buildVaeGanDiscriminator, gaussianKlToStandardNormal, gaussianReconstructionLoss, reparameterize,
   vaeGame, vaeGanGame, vaeReconstruct,
@@ -120,6 +121,11 @@ describe("models/vae-gan (Larsen et al. 2016; Kingma & Welling 2014)", () => {
     };
     const [unit, tenth] = [await termsWith(1), await termsWith(0.1)];
     unit.forEach((u, i) => assert.ok(Math.abs(tenth[i] / u - 100) < 1e-3, `term ${i}: ${tenth[i]} / ${u}`));
+    // By default the decoder is the vanilla GAN's generator, layer for layer.
+    const classes = (m: tf.LayersModel) => m.layers.map((l) => l.getClassName() + l.countParams()).join();
+    const [standard, vanilla] = [buildVaeDecoder(), buildVanillaGenerator({ latentDim: 32 })];
+    assert.equal(classes(standard), classes(vanilla));
+    standard.dispose(); vanilla.dispose();
     const decoder = buildVaeDecoder({ ...small, decoderHiddenSizes: [5, 7] });
     assert.deepEqual(decoder.outputs[0].shape, [null, 4, 4, 1]);
     assert.equal(decoder.layers.filter((l) => l.getClassName() === "Dense").map((l) => (l as tf.layers.Layer).getWeights()[0].shape[1]).join(), "5,7,16");
