@@ -490,3 +490,24 @@ export function imageSharpness(images: tf.Tensor): number {
     return tf.mean(tf.sqrt(tf.add(tf.square(dx), tf.square(dy)))).dataSync()[0];
   });
 }
+
+/**
+ * The mean Euclidean distance over the ordered pairs i ≠ j of a set of images [n, ...]: within-class diversity.
+ * A class histogram cannot see intra-class collapse (ten copies of one digit per class read as perfect
+ * coverage); this can (the copies are at distance 0). NaN for fewer than two images. Computed as
+ * ‖a‖² + ‖b‖² − 2a·b, clipped at 0 against round-off, with the diagonal masked out exactly.
+ */
+export function meanPairwiseDistance(images: tf.Tensor): number {
+  if (!(images instanceof tf.Tensor) || images.rank < 2) {
+    throw new Error(`meanPairwiseDistance: expected a tensor of n examples [n, ...], got ${images instanceof tf.Tensor ? `shape [${images.shape}]` : typeof images}.`);
+  }
+  const n = images.shape[0];
+  if (n < 2) return NaN;
+  return tf.tidy(() => {
+    const f = tf.reshape(images, [n, -1]);
+    const squares = tf.sum(tf.square(f), 1);
+    // An explicit transpose then a plain product: wasm's matMul with transposeB is much slower (see nearestNeighbours).
+    const d2 = tf.relu(tf.sub(tf.add(tf.expandDims(squares, 1), tf.expandDims(squares, 0)), tf.mul(tf.matMul(f, tf.transpose(f)), 2)));
+    return tf.sum(tf.mul(tf.sqrt(d2), tf.sub(1, tf.eye(n)))).dataSync()[0] / (n * (n - 1));
+  });
+}

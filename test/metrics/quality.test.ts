@@ -8,7 +8,7 @@ import {
 } from "../../lib/metrics/classifier";
 import {
   askedClassAccuracy, classCoverage, classifierClassCoverage, classifierFrechetDistance, classifierScore, classifierScoreFromProbabilities,
-  frechetDistance, frechetDistanceFromMoments, imageSharpness, inkShare, meanAndCovariance, nearestNeighbours, sampleQuality, sqrtPsdMatrix,
+  frechetDistance, frechetDistanceFromMoments, imageSharpness, inkShare, meanPairwiseDistance, meanAndCovariance, nearestNeighbours, sampleQuality, sqrtPsdMatrix,
   symmetricEigen,
 } from "../../lib/metrics/quality";
 
@@ -150,6 +150,28 @@ describe("metrics/quality: image sharpness", () => {
     assert.ok(soft < 0.85 * sharp, `a 3×3 box blur (measured 0.274 → 0.217): ${sharp} → ${soft}`);
     tf.dispose([step, real, blurred]);
     assert.throws(() => imageSharpness(tf.zeros([3, 4])), /expected images \[n, h, w, c\]/);
+  });
+});
+
+describe("metrics/quality: mean pairwise distance", () => {
+  it("averages ‖xᵢ − xⱼ‖ over the pairs i ≠ j: hand values, 0 for copies, a float64 reference on random images", () => {
+    // (0, 0), (3, 4), (0, 4): distances 5, 4 and 3, so the mean over the ordered pairs is 4.
+    assert.ok(Math.abs(meanPairwiseDistance(tf.tensor2d([[0, 0], [3, 4], [0, 4]])) - 4) < 1e-5);
+    assert.equal(meanPairwiseDistance(tf.tile(tf.tensor4d([0.5, -1, 1, 0], [1, 2, 2, 1]), [5, 1, 1, 1])), 0);
+    assert.ok(Number.isNaN(meanPairwiseDistance(tf.zeros([1, 3]))));
+    const x = tf.randomUniform([12, 28, 28, 1], -1, 1, "float32", 5);
+    const v = x.dataSync();
+    let total = 0;
+    for (let i = 0; i < 12; i++) for (let j = 0; j < 12; j++) {
+      if (i === j) continue;
+      let d = 0;
+      for (let k = 0; k < 784; k++) d += (v[i * 784 + k] - v[j * 784 + k]) ** 2;
+      total += Math.sqrt(d);
+    }
+    const want = total / (12 * 11), got = meanPairwiseDistance(x);
+    assert.ok(Math.abs(got - want) < 1e-4 * want, `${got} vs ${want}`);
+    x.dispose();
+    assert.throws(() => meanPairwiseDistance(tf.zeros([4])), /expected a tensor of n examples/);
   });
 });
 
