@@ -16,3 +16,5 @@ export * from "./plots";
 export * from "./layers";
 export * from "./io";
 export * from "./claims";
+export { grade } from "./grading";
+export * as grading from "./grading";

@@ -13,3 +13,4 @@ export * from "./vae-gan";
 export * from "./pacgan";
 export * from "./mrgan";
 export * from "./feature-matching";
+export * from "./registry";

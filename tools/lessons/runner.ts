@@ -56,6 +56,13 @@ export interface RunOptions {
   notebookTimeoutMs?: number;
   /** Where progress and errors go, line by line (default: stdout). */
   log?: (line: string) => void;
+  /** Extra environment variables for each kernel (the grader's TSGAN_GRADE_OUT). */
+  env?: Record<string, string>;
+  /**
+   * Run the cells after a failing one too, while its kernel lives (grading: a student's broken cell must not
+   * cost the grades of the cells after it). The result still reports the first error. Default false.
+   */
+  keepGoing?: boolean;
 }
 
 export interface NotebookResult {
@@ -65,6 +72,8 @@ export interface NotebookResult {
   ok: boolean;
   seconds: number;
   error?: { cell: number; line?: number; ename: string; evalue: string; traceback: string[] };
+  /** With `keepGoing`: every cell that failed, in order (the first is `error`). */
+  errors?: { cell: number; line?: number; ename: string; evalue: string; traceback: string[] }[];
 }
 
 type RunError = NonNullable<NotebookResult["error"]>;
@@ -152,26 +161,35 @@ async function runNotebook(file: string, opts: RunOptions): Promise<NotebookResu
   }
   const collectors = new Map<Cell, OutputCollector>();
   let error: RunError | undefined;
+  const errors: RunError[] = [];
   let languageInfo: Record<string, unknown> = { name: "typescript" };
   const cellTimeoutMs = opts.cellTimeoutMs ?? DEFAULT_CELL_TIMEOUT_MS;
   const deadline = started + (opts.notebookTimeoutMs ?? DEFAULT_NOTEBOOK_TIMEOUT_MS);
   let kernel: Kernel | undefined;
   try {
-    kernel = await Kernel.start({ cwd: path.dirname(path.resolve(file)) });
+    kernel = await Kernel.start({ cwd: path.dirname(path.resolve(file)), env: opts.env });
     languageInfo = { ...kernel.languageInfo };
     const displays = new Map<string, Output[]>();
-    for (let i = 0; i < notebook.cells.length && !error; i++) {
+    let kernelGone = false;
+    const stopped = () => error !== undefined && (!opts.keepGoing || kernelGone || kernel === undefined || kernel.exited);
+    for (let i = 0; i < notebook.cells.length && !stopped(); i++) {
       const cell = notebook.cells[i];
       const code = sourceText(cell.source);
       if (cell.cell_type !== "code" || code.trim() === "") continue;
       const collector = new OutputCollector(displays);
       collectors.set(cell, collector);
-      error = await runCell(kernel, code, collector, cell, {
+      const failed = await runCell(kernel, code, collector, cell, {
         cell: sourceNumber[i],
         timeoutMs: Math.min(cellTimeoutMs, deadline - Date.now()),
         notebookLimited: deadline - Date.now() < cellTimeoutMs,
         notebookTimeoutMs: opts.notebookTimeoutMs ?? DEFAULT_NOTEBOOK_TIMEOUT_MS,
       });
+      if (failed) {
+        errors.push(failed);
+        error ??= failed;
+        // a timeout, a dead or hung kernel: no later cell can run
+        if (KERNEL_ENDING.has(failed.ename)) kernelGone = true;
+      }
     }
   } catch (thrown) {
     // the kernel could not start
@@ -192,8 +210,11 @@ async function runNotebook(file: string, opts: RunOptions): Promise<NotebookResu
       ...(error ? { error: { cell: error.cell, line: error.line ?? null, ename: error.ename, evalue: error.evalue } } : {}),
     },
   });
-  return { notebook: file, output, ok, seconds: seconds(), ...(error ? { error } : {}) };
+  return { notebook: file, output, ok, seconds: seconds(), ...(error ? { error } : {}), ...(opts.keepGoing && errors.length > 0 ? { errors } : {}) };
 }
+
+/** Errors after which the notebook's kernel is gone (killed, dead or hung). */
+const KERNEL_ENDING = new Set(["NotebookTimeout", "CellTimeout", "KernelDied", "KernelHung", "KernelError"]);
 
 interface CellContext {
   cell: number;
