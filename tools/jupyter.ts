@@ -1,6 +1,7 @@
 /**
- * `npm run jupyter [-- --no-start] [--prefix DIR] [--name NAME]`: registers this project's tslab as a Jupyter
- * kernel ("TypeScript (tsgan)"), then starts Jupyter (Lab if installed, else Notebook) on notebooks/.
+ * `npm run jupyter [-- [notebooks|assignments] --no-start] [--prefix DIR] [--name NAME]`: registers this project's
+ * tslab as a Jupyter kernel ("TypeScript (tsgan)"), then starts Jupyter (Lab if installed, else Notebook) on
+ * notebooks/ (the lessons) or assignments/.
  * Registering writes kernel.json itself, so it needs neither Python nor Jupyter: VS Code's notebooks find the
  * kernel too.
  */
@@ -9,10 +10,10 @@ import * as path from "path";
 import { installKernelspec, KERNEL_DISPLAY_NAME, KERNEL_NAME } from "./lessons/kernelspec";
 import { projectRoot } from "./lessons/kernel";
 
-const USAGE = `Usage: npm run jupyter -- [--no-start] [--prefix DIR] [--name NAME]
+const USAGE = `Usage: npm run jupyter -- [notebooks|assignments] [--no-start] [--prefix DIR] [--name NAME]
 
 Registers the "${KERNEL_DISPLAY_NAME}" kernel (this project's tslab) for Jupyter and VS Code, then starts
-Jupyter on notebooks/.
+Jupyter on notebooks/ (the lessons, the default) or assignments/.
   --no-start     only register the kernel
   --prefix DIR   register under DIR/share/jupyter/kernels (default: your user's Jupyter data directory)
   --name NAME    kernel name (default: ${KERNEL_NAME})`;
@@ -35,6 +36,7 @@ function main(argv: string[]): number {
   let start = true;
   let prefix: string | undefined;
   let name: string | undefined;
+  let folder = "notebooks";
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
     if (arg === "-h" || arg === "--help") {
@@ -43,6 +45,7 @@ function main(argv: string[]): number {
     } else if (arg === "--no-start") start = false;
     else if (arg === "--prefix") prefix = path.resolve(argv[++i] ?? "");
     else if (arg === "--name") name = argv[++i];
+    else if (!arg.startsWith("-") && (arg === "notebooks" || arg === "assignments")) folder = arg;
     else {
       console.error(`Unknown argument ${arg}\n\n${USAGE}`);
       return 2;
@@ -56,7 +59,7 @@ function main(argv: string[]): number {
     return 0;
   }
   const app = has("jupyter-lab") ? "lab" : "notebook";
-  const notebooks = path.join(projectRoot(), "notebooks");
+  const notebooks = path.join(projectRoot(), folder);
   console.log(`Starting jupyter ${app} in ${notebooks} (Ctrl+C to stop)`);
   const env = { ...process.env };
   if (prefix) env.JUPYTER_PATH = [path.join(prefix, "share", "jupyter"), env.JUPYTER_PATH].filter(Boolean).join(path.delimiter);

@@ -179,7 +179,11 @@ function safeName(text: string): string {
 export async function gradeSubmissions(args: GradeArgs, log: (line: string) => void = console.log): Promise<SubmissionGrade[]> {
   const submissions = findSubmissions(args.submissions);
   fs.mkdirSync(args.outDir, { recursive: true });
+  fs.mkdirSync(path.join(projectRoot(), "out"), { recursive: true });
   const scratch = fs.mkdtempSync(path.join(os.tmpdir(), "tsgan-grade-"));
+  // Each submission runs from a folder inside this project, wherever it was handed in: that is where the
+  // kernel's TypeScript resolves `import * as tsgan from "tsgan"` (node_modules/tsgan, the linked package).
+  const work = fs.mkdtempSync(path.join(projectRoot(), "out", ".grading-"));
   const grades: SubmissionGrade[] = [];
   try {
     for (const [i, submission] of submissions.entries()) {
@@ -190,8 +194,11 @@ export async function gradeSubmissions(args: GradeArgs, log: (line: string) => v
         continue;
       }
       const reportFile = path.join(scratch, `${i}.jsonl`);
+      const copy = path.join(work, String(i + 1).padStart(3, "0"), path.basename(submission.file));
+      fs.mkdirSync(path.dirname(copy), { recursive: true });
+      fs.copyFileSync(submission.file, copy);
       const [result] = await runNotebooks({
-        notebooks: [submission.file],
+        notebooks: [copy],
         profile: args.profile,
         outDir: path.join(args.outDir, "executed", `${String(i + 1).padStart(3, "0")}-${safeName(submission.student)}`),
         cellTimeoutMs: args.timeoutMs,
@@ -206,6 +213,7 @@ export async function gradeSubmissions(args: GradeArgs, log: (line: string) => v
     }
   } finally {
     fs.rmSync(scratch, { recursive: true, force: true });
+    fs.rmSync(work, { recursive: true, force: true });
   }
   writeGrades(args.outDir, grades);
   return grades;

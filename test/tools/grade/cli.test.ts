@@ -15,7 +15,7 @@ const codeCell = (source: string): Cell => ({ cell_type: "code", metadata: {}, s
 
 /** The solution with `cell` inserted just before its first grade cell. */
 function beforeGrading(notebook: Notebook, cell: Cell): Notebook {
-  const at = notebook.cells.findIndex((c) => sourceText(c.source).includes("tsgan.grade("));
+  const at = notebook.cells.findIndex((c) => c.cell_type === "code" && sourceText(c.source).includes("tsgan.grade("));
   assert.ok(at > 0, "the solution has no tsgan.grade cell");
   return { ...notebook, cells: [...notebook.cells.slice(0, at), cell, ...notebook.cells.slice(at)] };
 }
@@ -82,7 +82,7 @@ describe("npm run grade", () => {
     assert.equal(by.blank.score, 0);
     assert.ok(by.blank.cases.every((c) => /not written yet/.test(c.reason ?? "")), JSON.stringify(by.blank.cases[0]));
     assert.equal(by.throwing.score, 0);
-    assert.match(by.throwing.cases[0].reason ?? "", /not graded: the notebook failed before tsgan\.grade\("gan-losses", …\) finished \(cell \d+: Error: a bug in the student's cell\)/);
+    assert.match(by.throwing.cases[0].reason ?? "", /not graded: the notebook failed before tsgan\.grade\("gan-losses", …\) finished \(cell \d+(, line \d+)?: Error: a bug in the student's cell\)/);
     assert.equal(by.looping.score, 0);
     assert.match(by.looping.cases[0].reason ?? "", /(CellTimeout|NotebookTimeout)/);
     assert.equal(by.killing.score, 0);
