@@ -28,3 +28,16 @@ export function outsideGradientTape<T>(fn: () => T): T {
   }
 }
 
+
+/**
+ * After a function under `tf.grad` / `tf.variableGrads` threw: the tensors its tape saved for the backward pass
+ * (kept, so they outlive every tidy) are never released by tfjs 4.22, which leaves the abandoned tape as the
+ * engine's active one. This disposes them and drops that tape. Call it in the `catch` of a gradient call;
+ * it does nothing inside a gradient that is still being recorded.
+ */
+export function disposeAbandonedTape(): void {
+  const state = (tf.engine() as unknown as { state: { gradientDepth: number; activeTape: { saved?: tf.Tensor[] }[] | null } }).state;
+  if (state.gradientDepth !== 0 || state.activeTape == null) return;
+  for (const node of state.activeTape) for (const t of node.saved ?? []) if (!t.isDisposed) t.dispose();
+  state.activeTape = null;
+}

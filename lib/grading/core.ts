@@ -12,6 +12,7 @@
  */
 import * as tf from "@tensorflow/tfjs";
 import { seed } from "../engine/seed";
+import { disposeAbandonedTape } from "../engine/tape";
 
 /** A failed check: `hint` says what was wrong and where to look, in the student's terms. */
 export class CaseFailure extends Error {
@@ -98,6 +99,7 @@ export async function runGrader<S>(grader: Grader<S>, submission: unknown): Prom
       await c.run(submission as S);
     } catch (error) {
       reason = failureReason(error);
+      disposeAbandonedTape(); // a submission that threw under a gradient
     }
     const leaked = tf.memory().numTensors - before;
     try {

@@ -18,7 +18,7 @@
 import * as tf from "@tensorflow/tfjs";
 import { seed as seedEverything, currentSeedValue } from "../engine/seed";
 import { isStatefulOptimizer } from "../engine/optimizers";
-import { outsideGradientTape } from "../engine/tape";
+import { disposeAbandonedTape, outsideGradientTape } from "../engine/tape";
 import {
   asScalar, Batch, BatchSource, describeValue, emptyHistory, Game, LatentBatch, LossTerms, Network, Player,
   PlayerContext, PlayerHistory, PlayerStepLog, RunOptions, StepLog, tensorsOf, toBatch, toLatentBatch,
@@ -260,20 +260,30 @@ function playerUpdate(run: Run, pr: PlayerRun, step: number, update: number, bat
   const records: [string, tf.Scalar][] = [];
   let termNames: string[] = [];
   let recordNames: string[] = [];
-  const { stats, grads } = tf.tidy(() => {
-    let kept: tf.Scalar[] = [];
-    const { value, grads } = tf.variableGrads(() => {
-      const terms = checkTerms(pr, player.loss(playerContext(run, player, step, update, batch, records)), step);
-      termNames = terms.map(([n]) => n);
-      kept = terms.map(([, t]) => tf.keep(t));
-      return (kept.length === 1 ? tf.add(kept[0], 0) : tf.addN(kept)) as tf.Scalar;
-    }, variables);
-    recordNames = records.map(([n]) => n);
-    // One tensor for everything the history needs, read back in one transfer.
-    const stats = tf.stack([value, globalNorm(Object.values(grads)), ...kept, ...records.map(([, s]) => s)]);
+  let kept: tf.Scalar[] = [];
+  let computed: { stats: tf.Tensor; grads: tf.NamedTensorMap };
+  try {
+    computed = tf.tidy(() => {
+      const { value, grads } = tf.variableGrads(() => {
+        const terms = checkTerms(pr, player.loss(playerContext(run, player, step, update, batch, records)), step);
+        termNames = terms.map(([n]) => n);
+        kept = terms.map(([, t]) => tf.keep(t));
+        return (kept.length === 1 ? tf.add(kept[0], 0) : tf.addN(kept)) as tf.Scalar;
+      }, variables);
+      recordNames = records.map(([n]) => n);
+      // One tensor for everything the history needs, read back in one transfer.
+      const stats = tf.stack([value, globalNorm(Object.values(grads)), ...kept, ...records.map(([, s]) => s)]);
+      tf.dispose([...kept, ...records.map(([, s]) => s)]);
+      return { stats, grads };
+    });
+  } catch (error) {
+    // A loss that throws (or a non-scalar term) must not strand what it kept for the history, nor what the
+    // gradient tape saved for a backward pass that will not run.
     tf.dispose([...kept, ...records.map(([, s]) => s)]);
-    return { stats, grads };
-  });
+    disposeAbandonedTape();
+    throw error;
+  }
+  const { stats, grads } = computed;
   const values = stats.dataSync();
   stats.dispose();
   const result: UpdateStats = { loss: values[0], gradNorm: values[1], terms: {}, scores: {} };
@@ -440,7 +450,7 @@ function checkGame(game: Game): void {
 }
 
 /** Each player's optimizer: the caller's override, else the player's own (made now if it is a factory). */
-function playerOptimizers(game: Game, overrides: Record<string, tf.Optimizer> | undefined): Record<string, tf.Optimizer> {
+function playerOptimizers(game: Game, overrides: Record<string, tf.Optimizer> | undefined, made: tf.Optimizer[] = []): Record<string, tf.Optimizer> {
   const players = game.players.map((p) => p.name);
   for (const key of Object.keys(overrides ?? {})) {
     if (!players.includes(key)) {
@@ -452,6 +462,7 @@ function playerOptimizers(game: Game, overrides: Record<string, tf.Optimizer> | 
   for (const p of game.players) {
     const choice = overrides?.[p.name] ?? p.optimizer ?? defaultGanOptimizer;
     const optimizer = typeof choice === "function" ? (choice as () => tf.Optimizer)() : choice;
+    if (typeof choice === "function" && optimizer instanceof tf.Optimizer) made.push(optimizer);
     if (!(optimizer instanceof tf.Optimizer) && typeof (optimizer as tf.Optimizer)?.applyGradients !== "function") {
       throw new Error(`train: the optimizer of player "${p.name}" is ${describeValue(optimizer)}; give a tf.Optimizer or a function making one.`);
     }
@@ -492,10 +503,22 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
     game = gameFromSpec(options.gan, { discriminatorSteps: options.discriminatorSteps });
   }
   checkGame(game);
+  // The optimizers made here (from factories) are the caller's through the result; a run that throws
+  // disposes them, since the caller never gets them.
+  const made: tf.Optimizer[] = [];
+  const optimizers = playerOptimizers(game, options.optimizers, made);
+  try {
+    return await trainWith(options, game, optimizers);
+  } catch (error) {
+    for (const optimizer of made) optimizer.dispose();
+    throw error;
+  }
+}
+
+async function trainWith(options: TrainOptions, game: Game, optimizers: Record<string, tf.Optimizer>): Promise<TrainResult> {
   const batchSize = options.batchSize ?? 64;
   const historyEvery = options.historyEvery ?? 1;
   const callbacks = options.callbacks ?? [];
-  const optimizers = playerOptimizers(game, options.optimizers);
   if (options.checkpointDir !== undefined || options.resumeFrom !== undefined) assertCheckpointable(optimizers);
 
   let step = 0;

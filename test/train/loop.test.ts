@@ -778,3 +778,28 @@ describe("train/loop", function () {
     });
   }
 });
+
+describe("train: a loss that throws", () => {
+  it("leaves no tensor behind: not what the loss recorded, not the optimizers the loop made", async () => {
+    const gan = toyGan(11);
+    // one burn-in run, so that what layers and kernels create once is not counted
+    const warm = await train({ gan, data: (n) => tf.randomNormal([n, 1], 3, 1, "float32", nextSeed()), steps: 1, batchSize: 8 });
+    Object.values(warm.optimizers).forEach((o) => o.dispose());
+    const before = tf.memory().numTensors;
+    let calls = 0;
+    const failing: GanSpec = {
+      ...gan,
+      extraGeneratorLoss: ({ fake }) => {
+        if (++calls === 2) throw new Error("a bug in the generator's term");
+        return { spread: tf.mean(tf.square(fake)) as tf.Scalar };
+      },
+    };
+    await assert.rejects(
+      train({ gan: failing, data: (n) => tf.randomNormal([n, 1], 3, 1, "float32", nextSeed()), steps: 3, batchSize: 8 }),
+      /a bug in the generator's term/,
+    );
+    assert.equal(tf.memory().numTensors, before);
+    (gan.generator as tf.LayersModel).dispose();
+    (gan.discriminator as tf.LayersModel).dispose();
+  });
+});

@@ -23,6 +23,7 @@
 import * as tf from "@tensorflow/tfjs";
 import { adam } from "../../engine/optimizers";
 import { nextSeed, seed } from "../../engine/seed";
+import { disposeAbandonedTape } from "../../engine/tape";
 import { mlpDiscriminator, mlpGanSpec, mlpGenerator } from "../../models/mlp";
 import type { GanObjective } from "../../train/gan-spec";
 import { train } from "../../train/loop";
@@ -97,18 +98,6 @@ const DISPOSED_HINT =
   "the backward pass met a tensor that was already disposed: tf.logSigmoid's gradient does this in TensorFlow.js 4.22 " +
   "whenever its input is computed (as a network's logits are), and so does disposing by hand a tensor the loss uses; " +
   "write log σ(ℓ) another way";
-
-/**
- * After a throw under tf.grad (in the forward or the backward pass), tfjs 4.22 leaves its tape behind with
- * the tensors it saved for the backward pass, kept (tf.keep), so no scope frees them; the next tf.grad drops
- * the tape without disposing them. This disposes them, so that a failing case does not leak.
- */
-function disposeAbandonedTape(): void {
-  const state = (tf.engine() as unknown as { state: { gradientDepth: number; activeTape: { saved?: tf.Tensor[] }[] | null } }).state;
-  if (state.gradientDepth !== 0 || state.activeTape == null) return;
-  for (const node of state.activeTape) for (const t of node.saved ?? []) t.dispose();
-  state.activeTape = null;
-}
 
 /** Runs `fn`, cleaning up after a throw under the tape and turning tfjs's error for a disposed tensor into `DISPOSED_HINT`. */
 function underTape<T>(fn: () => T): T {
