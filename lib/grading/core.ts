@@ -119,6 +119,38 @@ export async function runGrader<S>(grader: Grader<S>, submission: unknown): Prom
 }
 
 // ---------------------------------------------------------------------------------------------------------
+// The forms a submission takes, for a grader's `validate`.
+// ---------------------------------------------------------------------------------------------------------
+
+const kindOf = (value: unknown) => (value === null ? "null" : typeof value);
+
+/**
+ * A function; with `arity`, one that declares that many parameters (or none: a wrapper taking `...args`),
+ * so that one with a forgotten argument is told so before any case runs.
+ */
+export function aFunction(arity?: number, parameters?: string): (submission: unknown) => string | undefined {
+  return (submission) => {
+    if (typeof submission !== "function") return `got ${kindOf(submission)}, not a function`;
+    const n = submission.length;
+    if (arity !== undefined && n > 0 && n !== arity) {
+      return `your function takes ${n} argument${n === 1 ? "" : "s"}; it should take ${parameters ?? arity}`;
+    }
+    return undefined;
+  };
+}
+
+/** An object holding a function under each of `names` (an assignment of several functions). */
+export function functionsNamed(names: readonly string[]): (submission: unknown) => string | undefined {
+  return (submission) => {
+    if (submission === null || typeof submission !== "object") {
+      return `got ${kindOf(submission)}; pass the functions together as one object { ${names.join(", ")} }`;
+    }
+    const missing = names.filter((n) => typeof (submission as Record<string, unknown>)[n] !== "function");
+    return missing.length === 0 ? undefined : `the object has no function ${missing.join(", ")}`;
+  };
+}
+
+// ---------------------------------------------------------------------------------------------------------
 // Checks for graders: each throws a CaseFailure that says what was wrong.
 // ---------------------------------------------------------------------------------------------------------
 

@@ -27,7 +27,7 @@ import { disposeAbandonedTape } from "../../engine/tape";
 import { mlpDiscriminator, mlpGanSpec, mlpGenerator } from "../../models/mlp";
 import type { GanObjective } from "../../train/gan-spec";
 import { train } from "../../train/loop";
-import { callSubmission, expectClose, expectFinite, expectShape, fail, GradeCase, Grader } from "../core";
+import { callSubmission, expectClose, expectFinite, expectShape, fail, GradeCase, Grader, functionsNamed } from "../core";
 
 /** What the student submits: the three losses, each from logits, each returning a scalar. */
 export interface GanLossesSubmission {
@@ -304,7 +304,7 @@ async function saturation(s: GanLossesSubmission): Promise<void> {
 }
 
 /**
- * The training case's settings, measured with scratch/gan-losses/measure-training.js over seeds 1401 (the
+ * The training case's settings, measured with assignments/margins/gan-losses.js over seeds 1401 (the
  * case's) and 1–15 with the reference losses: |mean − 3| ≤ 0.28 and spread 0.31–0.75. A wrong sign in G's loss
  * sends the samples to about −1,300; a wrong sign in D's loss, or D's targets swapped, leaves them at −0.5 to −2.2.
  */
@@ -414,12 +414,6 @@ export const ganLossesGrader: Grader<GanLossesSubmission> = {
   id: "gan-losses",
   title: "Assignment 1: GAN losses from logits",
   expects: "an object { discriminatorLoss(realLogits, fakeLogits), minimaxGeneratorLoss(fakeLogits), nonSaturatingGeneratorLoss(fakeLogits) }, each returning a tf.Scalar",
-  validate(submission: unknown): string | undefined {
-    if (submission === null || typeof submission !== "object") {
-      return `got ${submission === null ? "null" : typeof submission}; pass the three functions together as one object`;
-    }
-    const missing = LOSS_NAMES.filter((n) => typeof (submission as Record<string, unknown>)[n] !== "function");
-    return missing.length === 0 ? undefined : `the object has no function ${missing.join(", ")}`;
-  },
+  validate: functionsNamed(LOSS_NAMES),
   cases,
 };

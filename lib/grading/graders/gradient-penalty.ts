@@ -15,7 +15,7 @@
  * the constant critic (a zero gradient), and a short WGAN-GP critic run whose slope lands on the soft optimum.
  */
 import * as tf from "@tensorflow/tfjs";
-import { callSubmission, expectClose, expectFinite, expectShape, fail, Grader, GradeCase, valuesOf } from "../core";
+import { callSubmission, expectClose, expectFinite, expectShape, fail, Grader, GradeCase, valuesOf, aFunction } from "../core";
 import { nextSeed } from "../../engine/seed";
 import { sgd } from "../../engine/optimizers";
 import { train } from "../../train/loop";
@@ -348,7 +348,7 @@ const noLeaks: GradeCase<GradientPenaltySubmission> = {
 export const PENALTY_TRAINING = {
   steps: 60, criticSteps: 5, batchSize: 64, learningRate: 1e-2, seed: 3, samples: 20000, interpolates: 1000,
   /**
-   * Measured with the reference over 10 seeds (scratch/gradient-penalty/measure-train.js): the mean slope lands
+   * Measured with the reference over 10 seeds (assignments/margins/gradient-penalty.js): the mean slope lands
    * 0.001–0.039 from s* = 1.145–1.164, so the tolerance is twice the worst. The slips, same seeds: |gap| in
    * place of gap² settles near 1 (0.93–1.09, 0.06–0.22 below s*; the value cases catch it anyway); without λ the
    * slope is 2.4–2.55; with one norm over the whole batch 0.13 (1/√64 of the target).
@@ -412,11 +412,6 @@ export const gradientPenaltyGrader: Grader<GradientPenaltySubmission> = {
   id: "gradient-penalty",
   title: "Assignment 4: the WGAN-GP gradient penalty (Gulrajani et al. 2017, eq. 3)",
   expects: "a function (critic, real, fake, mix) => tf.Scalar",
-  validate(submission) {
-    if (typeof submission !== "function") return `got ${submission === null ? "null" : typeof submission}, not a function`;
-    // 0 is a wrapper taking (...args); 1–3 have forgotten an argument.
-    if (submission.length > 0 && submission.length < 4) return `your function takes ${submission.length} argument${submission.length === 1 ? "" : "s"}; it should take (critic, real, fake, mix)`;
-    return undefined;
-  },
+  validate: aFunction(4, "(critic, real, fake, mix)"),
   cases: [returnsScalar, linearNormThree, twoSided, perExample, images, mlpValue, mlpWeightGradient, constantCritic, noLeaks, trainsCritic],
 };

@@ -26,7 +26,7 @@ import { cganSpec, conditionOnLabel as libraryConditionOnLabel } from "../../mod
 import { mlp } from "../../models/mlp";
 import { train } from "../../train/loop";
 import type { Batch } from "../../train/types";
-import { CaseFailure, callSubmission, expectFinite, fail, GradeCase, Grader } from "../core";
+import { CaseFailure, callSubmission, expectFinite, fail, GradeCase, Grader, aFunction } from "../core";
 
 /** The student's function. */
 export type ConditionOnLabel = (features: tf.SymbolicTensor, label: tf.SymbolicTensor, numClasses: number) => tf.SymbolicTensor;
@@ -379,11 +379,6 @@ export const labelConditioningGrader: Grader<ConditionOnLabel> = {
   id: "label-conditioning",
   title: "Assignment 6: conditioning a generator on a class label",
   expects: "a function conditionOnLabel(features, label, numClasses) returning a tf.SymbolicTensor",
-  validate(submission) {
-    if (typeof submission !== "function") {
-      return `got ${submission === null ? "null" : typeof submission}, not a function`;
-    }
-    return undefined;
-  },
+  validate: aFunction(),
   cases,
 };

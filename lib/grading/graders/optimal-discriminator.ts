@@ -26,7 +26,7 @@ import { mlpDiscriminator } from "../../models/mlp";
 import { train } from "../../train/loop";
 import type { Game } from "../../train/types";
 import { gaussianDensity, GridArray, jsDivergence, linspace, mixtureDensity, optimalValue, valueFunction } from "../../theory";
-import { callSubmission, expectClose, expectFinite, fail, GradeCase, Grader } from "../core";
+import { callSubmission, expectClose, expectFinite, fail, GradeCase, Grader, functionsNamed } from "../core";
 
 /** What the student submits. */
 export interface OptimalDiscriminatorSubmission {
@@ -365,7 +365,7 @@ async function valueFarTails(s: OptimalDiscriminatorSubmission): Promise<void> {
 // The training case
 // ---------------------------------------------------------------------------------------------------------
 
-/** Settings of the training case, measured over seeds 0–9 in scratch/optimal-discriminator. */
+/** Settings of the training case, measured over seeds 0–9 with assignments/margins/optimal-discriminator.js. */
 export const TRAINING = {
   steps: 300,
   batchSize: 256,
@@ -468,12 +468,6 @@ export const optimalDiscriminatorGrader: Grader<OptimalDiscriminatorSubmission> 
   id: "optimal-discriminator",
   title: "Assignment 2: the optimal discriminator and the Jensen–Shannon divergence",
   expects: "an object { optimalDiscriminator(pData, pModel), jensenShannon(p, q, dx), valueAtOptimum(pData, pModel, dx) } on plain arrays",
-  validate(submission: unknown): string | undefined {
-    if (submission === null || typeof submission !== "object") {
-      return `got ${submission === null ? "null" : typeof submission}; pass the three functions together as one object`;
-    }
-    const missing = FUNCTION_NAMES.filter((n) => typeof (submission as Record<string, unknown>)[n] !== "function");
-    return missing.length === 0 ? undefined : `the object has no function ${missing.join(", ")}`;
-  },
+  validate: functionsNamed(FUNCTION_NAMES),
   cases,
 };

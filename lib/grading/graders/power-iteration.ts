@@ -26,7 +26,7 @@ import { exactSpectralNorm, spectralNormDense, spectralNormEstimate } from "../.
 import { ringOfGaussians, sampleToyTensor } from "../../data/toy";
 import { mlpDiscriminator, mlpGanSpec, mlpGenerator } from "../../models/mlp";
 import { train } from "../../train/loop";
-import { CaseFailure, callSubmission, expectClose, expectFinite, expectShape, fail, GradeCase, Grader, valuesOf } from "../core";
+import { CaseFailure, callSubmission, expectClose, expectFinite, expectShape, fail, GradeCase, Grader, valuesOf, aFunction } from "../core";
 
 /** The student's function. */
 export type PowerIteration = (
@@ -549,11 +549,6 @@ export const powerIterationGrader: Grader<PowerIteration> = {
   id: "power-iteration",
   title: "Assignment 5: power iteration for spectral normalisation",
   expects: "a function powerIteration(W, u, iterations) returning { sigma, u, v }",
-  validate(submission) {
-    if (typeof submission !== "function") {
-      return `got ${submission === null ? "null" : typeof submission}, not a function`;
-    }
-    return undefined;
-  },
+  validate: aFunction(),
   cases,
 };

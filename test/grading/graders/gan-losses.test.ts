@@ -1,9 +1,10 @@
 import { strict as assert } from "assert";
 import * as tf from "@tensorflow/tfjs";
 import { restoreMathRandom } from "../../../lib/engine/seed";
-import { runGrader, GradeReport } from "../../../lib/grading/core";
+import { runGrader } from "../../../lib/grading/core";
 import { ganLossesGrader, GanLossesSubmission } from "../../../lib/grading/graders/gan-losses";
 import { minimaxDiscriminatorLoss, minimaxGeneratorLoss, nonSaturatingGeneratorLoss } from "../../../lib/losses";
+import { failedCases as failed, notWritten } from "./helpers";
 
 // The reference solution, as assignments/solutions/01-gan-losses.ipynb writes it.
 function discriminatorLoss(realLogits: tf.Tensor, fakeLogits: tf.Tensor): tf.Scalar {
@@ -26,9 +27,6 @@ const reference: GanLossesSubmission = {
   nonSaturatingGeneratorLoss: nonSaturatingGeneratorLoss_,
 };
 
-const notWritten = () => {
-  throw new Error("not written yet: replace this line with your code");
-};
 const blank: GanLossesSubmission = { discriminatorLoss: notWritten, minimaxGeneratorLoss: notWritten, nonSaturatingGeneratorLoss: notWritten };
 
 // Typical mistakes.
@@ -71,7 +69,6 @@ const logSigmoid: GanLossesSubmission = {
 };
 
 const names = ganLossesGrader.cases.map((c) => c.name);
-const failed = (report: GradeReport) => report.cases.filter((c) => !c.passed).map((c) => c.name);
 /** The case names whose text starts with any of the prefixes (in the grader's order). */
 const cases = (...prefixes: string[]) => names.filter((n) => prefixes.some((p) => n.startsWith(p)));
 

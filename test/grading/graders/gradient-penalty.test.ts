@@ -3,6 +3,10 @@ import * as tf from "@tensorflow/tfjs";
 import { restoreMathRandom } from "../../../lib/engine/seed";
 import { runGrader, GradeReport } from "../../../lib/grading/core";
 import { gradientPenaltyGrader, GradientPenaltySubmission } from "../../../lib/grading/graders/gradient-penalty";
+import { caseNamer, failedCases, notWritten } from "./helpers";
+
+const names = gradientPenaltyGrader.cases.map((c) => c.name);
+const named = caseNamer(gradientPenaltyGrader);
 
 // The reference solution, as in assignments/solutions/04-gradient-penalty.ipynb.
 
@@ -39,18 +43,7 @@ function variant(slip: "no-epsilon" | "batch-norm" | "last-axis" | "no-lambda" |
   };
 }
 
-const notWritten = (_critic: unknown, _real: unknown, _fake: unknown, _mix: unknown): tf.Scalar => {
-  throw new Error("not written yet: replace this line with your code");
-};
 
-const failedCases = (report: GradeReport) => report.cases.filter((c) => !c.passed).map((c) => c.name);
-const names = gradientPenaltyGrader.cases.map((c) => c.name);
-const named = (...fragments: string[]) =>
-  fragments.map((f) => {
-    const hits = names.filter((n) => n.includes(f));
-    assert.equal(hits.length, 1, `"${f}" should name exactly one case, names ${hits.length}`);
-    return hits[0];
-  });
 const reasonOf = (report: GradeReport, fragment: string) => report.cases.find((c) => c.name.includes(fragment))?.reason ?? "";
 
 describe("grading/graders/gradient-penalty (assignment 4)", function () {

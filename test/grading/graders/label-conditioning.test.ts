@@ -2,6 +2,7 @@ import { strict as assert } from "assert";
 import * as tf from "@tensorflow/tfjs";
 import { GradeReport, runGrader } from "../../../lib/grading/core";
 import { ConditionOnLabel, labelConditioningGrader } from "../../../lib/grading/graders/label-conditioning";
+import { failedCases as failed } from "./helpers";
 
 // The reference solution, as in assignments/solutions/06-label-conditioning.ipynb: Mirza & Osindero's
 // one-hot code, appended to the features.
@@ -49,7 +50,6 @@ function caseNamed(prefix: string): string {
   return found[0].name;
 }
 
-const failed = (report: GradeReport) => report.cases.filter((c) => !c.passed).map((c) => c.name);
 const reasons = (report: GradeReport) => report.cases.filter((c) => !c.passed).map((c) => `${c.name}: ${c.reason}`).join("\n");
 const reasonOf = (report: GradeReport, name: string) => report.cases.find((c) => c.name === name)?.reason ?? "";
 

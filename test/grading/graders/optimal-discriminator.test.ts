@@ -1,9 +1,10 @@
 import { strict as assert } from "assert";
 import * as tf from "@tensorflow/tfjs";
 import { restoreMathRandom } from "../../../lib/engine/seed";
-import { runGrader, GradeReport } from "../../../lib/grading/core";
+import { runGrader } from "../../../lib/grading/core";
 import { optimalDiscriminatorGrader, OptimalDiscriminatorSubmission } from "../../../lib/grading/graders/optimal-discriminator";
 import { jsDivergence, linspace, optimalDiscriminator as libraryOptimalDiscriminator, optimalValue } from "../../../lib/theory";
+import { failedCases as failed, notWritten } from "./helpers";
 
 // The reference solution, as assignments/solutions/02-optimal-discriminator.ipynb writes it.
 function optimalDiscriminator(pData: ArrayLike<number>, pModel: ArrayLike<number>): Float64Array {
@@ -38,9 +39,6 @@ function valueAtOptimum(pData: ArrayLike<number>, pModel: ArrayLike<number>, dx:
 }
 const reference: OptimalDiscriminatorSubmission = { optimalDiscriminator, jensenShannon, valueAtOptimum };
 
-const notWritten = () => {
-  throw new Error("not written yet: replace this line with your code");
-};
 const blank: OptimalDiscriminatorSubmission = { optimalDiscriminator: notWritten, jensenShannon: notWritten, valueAtOptimum: notWritten };
 
 // Typical mistakes.
@@ -92,7 +90,6 @@ const throughDStar: OptimalDiscriminatorSubmission = {
 };
 
 const names = optimalDiscriminatorGrader.cases.map((c) => c.name);
-const failed = (report: GradeReport) => report.cases.filter((c) => !c.passed).map((c) => c.name);
 const cases = (...prefixes: string[]) => names.filter((n) => prefixes.some((p) => n.startsWith(p)));
 
 describe("grading/graders/optimal-discriminator", () => {

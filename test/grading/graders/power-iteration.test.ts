@@ -6,6 +6,7 @@ import {
 } from "../../../lib/grading/graders/power-iteration";
 import { makeRandom } from "../../../lib/engine/seed";
 import { exactSpectralNorm } from "../../../lib/layers/spectral-norm";
+import { failedCases as failed } from "./helpers";
 
 // The reference solution, as in assignments/solutions/05-power-iteration.ipynb.
 const EPSILON = 1e-12;
@@ -67,7 +68,6 @@ function caseNamed(prefix: string): string {
   return found[0].name;
 }
 
-const failed = (report: GradeReport) => report.cases.filter((c) => !c.passed).map((c) => c.name);
 const reasons = (report: GradeReport) => report.cases.filter((c) => !c.passed).map((c) => `${c.name}: ${c.reason}`).join("\n");
 
 const ONE_ITERATION = caseNamed("one iteration");
