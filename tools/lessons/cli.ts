@@ -6,6 +6,7 @@ import * as fs from "fs";
 import * as path from "path";
 import { projectRoot } from "./kernel";
 import { PROFILES, Profile, runNotebooks } from "./runner";
+import { timeTable } from "./budget";
 
 const USAGE = `Usage: npm run lessons -- [options] [notebook.ipynb ...]
 
@@ -96,6 +97,9 @@ async function main(): Promise<number> {
     log: (line) => console.log(line),
   });
   const failed = results.filter((r) => !r.ok);
+  const times = timeTable(results, args.profile);
+  console.log("\n" + times.text + "\n");
+  if (times.overBudget.length > 0) console.log(`over its time budget: ${times.overBudget.join(", ")}`);
   const total = ((Date.now() - started) / 1000).toFixed(1);
   console.log(
     `${results.length} notebook(s): ${results.length - failed.length} ok, ${failed.length} failed ` +

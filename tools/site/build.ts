@@ -41,6 +41,8 @@ export interface LessonPage {
   /** "cell 3: ReferenceError: x is not defined" for a failed lesson. */
   failure?: string;
   file: string;
+  /** The run's wall time, when it ran. */
+  seconds?: number;
 }
 
 export interface SiteResult {
@@ -135,7 +137,8 @@ function lessonPage(source: string, options: SiteOptions, pages: LessonPage[], i
 }
 
 function lessonList(pages: LessonPage[]): string {
-  const items = pages.map((p) => `<li><a href="${p.file}">${escapeHtml(p.title)}</a>${statusBadge(p)}</li>`);
+  const time = (p: LessonPage) => (p.seconds !== undefined ? ` <span class="lesson-meta">${p.seconds.toFixed(0)} s</span>` : "");
+  const items = pages.map((p) => `<li><a href="${p.file}">${escapeHtml(p.title)}</a>${statusBadge(p)}${time(p)}</li>`);
   return `<h2 id="lessons">Lessons</h2>\n<ol class="lessons" start="0">\n${items.join("\n")}\n</ol>`;
 }
 
@@ -174,8 +177,8 @@ export function buildSite(options: SiteOptions): SiteResult {
   writeAssets(options.siteDir);
   const pages: LessonPage[] = options.lessons.map((source) => {
     const name = lessonName(source);
-    const { nb, status, failure } = loadLesson(source, options);
-    return { name, title: notebookTitle(nb, name), status, failure, file: `${name}.html` };
+    const { nb, status, failure, run } = loadLesson(source, options);
+    return { name, title: notebookTitle(nb, name), status, failure, file: `${name}.html`, ...(run?.seconds !== undefined ? { seconds: run.seconds } : {}) };
   });
   options.lessons.forEach((source, i) => {
     fs.writeFileSync(path.join(options.siteDir, pages[i].file), lessonPage(source, options, pages, i, warnings));

@@ -100,11 +100,12 @@ describe("tools/site", () => {
     let dir: string;
     let site: SiteResult;
     let png: Uint8Array;
+    let fx: ReturnType<typeof writeFixtures>;
     const read = (file: string) => fs.readFileSync(path.join(dir, "site", file), "utf8");
 
     before(() => {
       dir = fs.mkdtempSync(path.join(os.tmpdir(), "tsgan-site-"));
-      const fx = writeFixtures(dir);
+      fx = writeFixtures(dir);
       png = fx.png;
       site = buildSite({ lessons: fx.lessons, executedDir: fx.executedDir, siteDir: path.join(dir, "site"), coursePath: fx.coursePath });
     });
@@ -135,6 +136,15 @@ describe("tools/site", () => {
       assert.match(index, /<li>09-later<span class="status not-run">not written yet<\/span><\/li>/);
       assert.match(index, /1 of 3 lessons failed/);
       assert.match(index, /class="katex"/);
+    });
+
+    it("index: each lesson that ran shows its wall time", () => {
+      const timed = buildSite({
+        lessons: fx.lessons, executedDir: fx.executedDir, siteDir: path.join(dir, "site-timed"), coursePath: fx.coursePath,
+        runs: { "00-welcome": { ok: true, seconds: 12.4, profile: "quick" } },
+      });
+      const html = fs.readFileSync(timed.index, "utf8");
+      assert.match(html, /<li><a href="00-welcome.html">Welcome<\/a> <span class="lesson-meta">12 s<\/span><\/li>/, html.slice(html.indexOf("<ol")));
     });
 
     it("lesson page: maths, escaped text, the figure's JSON and the PNG as a data URI", () => {
