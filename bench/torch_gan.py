@@ -3,8 +3,25 @@ training step as tsgan's benchmark (bench/run.ts runs lib/train's loop on lib/mo
 
     python3 bench/torch_gan.py --models vanilla,dcgan,cgan,acgan --seconds 20 --batch 64 [--threads N]
 
+bench/run.ts runs it once per (round, model, thread count), interleaved with tsgan's measurements, in an
+environment of its own: OPENBLAS_CORETYPE and OPENBLAS_L2_SIZE removed (they would pin OpenBLAS to another
+CPU's kernels; they stay set everywhere else), and OPENBLAS_NUM_THREADS, OMP_NUM_THREADS and
+MKL_NUM_THREADS = N. With --threads N this script sets those three itself too, before torch (and so
+OpenBLAS and OpenMP, which read them when loaded) is imported, then torch.set_num_threads(N) and
+torch.set_num_interop_threads(1): torch.set_num_threads alone does not bound OpenBLAS's own pthread pool.
+Without --threads every library keeps its own default.
+
 Prints progress on stderr and, as the last line on stdout, one JSON object:
-    {"torch": version, "threads": n, "results": {model: {"steps_per_s", "steps", "params", "error"}}}
+    {"torch": version, "threads": torch's intra-op threads, "interop_threads": n,
+     "blas": {"library", "corename", "config", "num_threads", "parallel"} (from the OpenBLAS this process
+       loaded, found in /proc/self/maps and asked through ctypes; nulls where there is none),
+     "threadpoolctl": its threadpool_info() where importable, else null,
+     "torch_build": {"blas_info", "lapack_info", "cpu_capability", "parallel_backend"} (torch.__config__),
+     "env": {OPENBLAS_CORETYPE, OPENBLAS_L2_SIZE, OPENBLAS_NUM_THREADS, OMP_NUM_THREADS, MKL_NUM_THREADS} as
+       this process saw them (null = unset),
+     "results": {model: {"steps_per_s", "steps", "seconds", "cpu_per_wall", "params", "error"}}}
+cpu_per_wall is the process's CPU time over the timed steps divided by their wall time: about 1 for one busy
+thread, about N when N threads compute.
 
 Matching choices (Keras/tfjs conventions translated to PyTorch):
 - BatchNormalization(momentum=0.8) keeps 80 % of the old moving average: PyTorch momentum=0.2; Keras's
@@ -41,13 +58,43 @@ Matching choices (Keras/tfjs conventions translated to PyTorch):
   no_grad; G (E and D frozen, the code under no_grad) on 1e-2 * the same feature term + BCE(D(G(z)), 1) +
   BCE(D(x~), 1). Every D call is its own forward, as tsgan's three discriminate() calls.
 """
-import contextlib
 import argparse
+import contextlib
+import ctypes
 import json
+import os
+import re
 import sys
 import time
 
-import torch
+# The variables that size the thread pools of OpenBLAS, OpenMP (torch's intra-op pool) and MKL. Each library
+# reads its own when it is loaded, so they must be in os.environ before `import torch`.
+THREAD_VARIABLES = ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS")
+# Echoed in the report, so a reader sees what OpenBLAS was told (bench/run.ts removes the first two).
+REPORTED_VARIABLES = ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE") + THREAD_VARIABLES
+
+
+def parse_args(argv=None):
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--models", default="vanilla,dcgan,cgan,acgan")
+    ap.add_argument("--seconds", type=float, default=20.0)
+    ap.add_argument("--batch", type=int, default=64)
+    ap.add_argument("--threads", type=int, default=None,
+                    help="N: OPENBLAS/OMP/MKL_NUM_THREADS=N before torch loads, torch.set_num_threads(N), "
+                         "set_num_interop_threads(1) (default: every library's own choice)")
+    args = ap.parse_args(argv)
+    if args.threads is not None and args.threads < 1:
+        ap.error("--threads must be a positive integer")
+    return args
+
+
+if __name__ == "__main__":
+    ARGS = parse_args()  # before torch: --help and bad arguments need no torch, and the threads must be set first
+    if ARGS.threads:
+        for variable in THREAD_VARIABLES:
+            os.environ[variable] = str(ARGS.threads)
+
+import torch  # noqa: E402 (after the thread variables)
 import torch.nn as nn
 import torch.nn.functional as F
 
@@ -512,22 +559,101 @@ def bench(name, seconds, batch):
         step(*reals[i % REAL_POOL]); i += 1; warm += 1
     steps = 0
     t0 = time.perf_counter()
+    cpu0 = time.process_time()  # every thread of the process: shows how many cores the timed steps kept busy
     elapsed = 0.0
     while steps < 2 or elapsed < seconds:
         step(*reals[i % REAL_POOL]); i += 1; steps += 1
         elapsed = time.perf_counter() - t0
-    return {"steps_per_s": steps / elapsed, "steps": steps, "params": params, "error": None}
+    cpu = time.process_time() - cpu0
+    return {"steps_per_s": steps / elapsed, "steps": steps, "seconds": elapsed, "cpu_per_wall": cpu / elapsed,
+            "params": params, "error": None}
+
+
+def openblas_report():
+    """The OpenBLAS this process loaded (through torch): its path, kernel (corename), build config and threads.
+
+    Found in /proc/self/maps (Linux): the first mapped library whose name has "blas" in it and that exports
+    openblas_get_corename, asked through ctypes (dlopen of a loaded library returns the loaded one). All
+    null where no OpenBLAS is loaded (a torch with MKL, or no /proc)."""
+    report = {"library": None, "corename": None, "config": None, "num_threads": None, "parallel": None}
+    try:
+        with open("/proc/self/maps") as maps:
+            paths = [line.split()[-1] for line in maps if len(line.split()) >= 6 and ".so" in line.split()[-1]]
+    except OSError:
+        return report
+    candidates = [p for p in dict.fromkeys(paths) if "blas" in os.path.basename(p).lower()]
+    candidates.sort(key=lambda p: "openblas" not in os.path.basename(p).lower())  # libopenblas* first
+    for path in candidates:
+        try:
+            lib = ctypes.CDLL(path)
+            corename = lib.openblas_get_corename
+        except (OSError, AttributeError):
+            continue
+        corename.restype = ctypes.c_char_p
+        report["library"] = path
+        report["corename"] = corename().decode()
+        for key, name, restype in (("config", "openblas_get_config", ctypes.c_char_p),
+                                   ("num_threads", "openblas_get_num_threads", ctypes.c_int),
+                                   ("parallel", "openblas_get_parallel", ctypes.c_int)):
+            fn = getattr(lib, name, None)
+            if fn is not None:
+                fn.restype = restype
+                value = fn()
+                report[key] = value.decode() if isinstance(value, bytes) else value
+        if isinstance(report["parallel"], int):
+            report["parallel"] = {0: "sequential", 1: "pthreads", 2: "OpenMP"}.get(report["parallel"], report["parallel"])
+        break
+    return report
+
+
+def threadpoolctl_report():
+    """threadpoolctl's view of the loaded BLAS and OpenMP pools, where it is importable (it is optional)."""
+    try:
+        import threadpoolctl
+    except ImportError:
+        return None
+    keys = ("user_api", "internal_api", "version", "num_threads", "architecture", "threading_layer", "filepath")
+    return [{k: pool.get(k) for k in keys if k in pool} for pool in threadpoolctl.threadpool_info()]
+
+
+def torch_build_report():
+    """What torch was built with (torch.__config__.show()) and the intra-op backend it runs."""
+    shown = torch.__config__.show()
+
+    def field(pattern, text):
+        m = re.search(pattern, text)
+        return m.group(1).strip() if m else None
+
+    try:
+        parallel = torch.__config__.parallel_info()
+    except Exception:  # older or odd builds: the report is informative only
+        parallel = ""
+    return {
+        "blas_info": field(r"BLAS_INFO=([^,\s]+)", shown),
+        "lapack_info": field(r"LAPACK_INFO=([^,\s]+)", shown),
+        "cpu_capability": field(r"CPU capability usage: *(\S+)", shown),
+        "parallel_backend": field(r"ATen parallel backend: *(.+)", parallel),
+    }
 
 
 def main():
-    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("--models", default="vanilla,dcgan,cgan,acgan")
-    ap.add_argument("--seconds", type=float, default=20.0)
-    ap.add_argument("--batch", type=int, default=64)
-    ap.add_argument("--threads", type=int, default=None, help="torch.set_num_threads (default: torch's own choice)")
-    args = ap.parse_args()
+    args = ARGS
     if args.threads:
         torch.set_num_threads(args.threads)
+        torch.set_num_interop_threads(1)  # before any inter-op work; the step uses none anyway
+    report = {
+        "torch": torch.__version__,
+        "threads": torch.get_num_threads(),
+        "interop_threads": torch.get_num_interop_threads(),
+        "blas": openblas_report(),
+        "threadpoolctl": threadpoolctl_report(),
+        "torch_build": torch_build_report(),
+        "env": {v: os.environ.get(v) for v in REPORTED_VARIABLES},
+    }
+    blas = report["blas"]
+    print(f"torch {torch.__version__}: {report['threads']} thread(s); BLAS {blas['corename'] or 'no OpenBLAS'}"
+          f" ({blas['config'] or report['torch_build']['blas_info']}), {blas['num_threads']} OpenBLAS thread(s);"
+          f" OPENBLAS_CORETYPE={report['env']['OPENBLAS_CORETYPE']}", file=sys.stderr)
     results = {}
     for name in args.models.split(","):
         if name not in MODELS and name not in GAMES:
@@ -538,7 +664,8 @@ def main():
         except Exception as e:  # report, do not hide the other models' figures
             results[name] = {"steps_per_s": None, "steps": 0, "params": None, "error": f"{type(e).__name__}: {e}"}
         print(f"torch {name}: {results[name]}", file=sys.stderr)
-    print(json.dumps({"torch": torch.__version__, "threads": torch.get_num_threads(), "results": results}))
+    report["results"] = results
+    print(json.dumps(report))
 
 
 if __name__ == "__main__":
