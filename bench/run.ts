@@ -12,15 +12,21 @@
  * VAE-GAN, one update of each of their players in the game's order with the game's own optimizers — including
  * what the loop does around them (gradient norms, reading the losses back, history). Real images are random
  * tensors uniform in [-1, 1] of MNIST's shape (28×28×1), not MNIST itself: speed does not depend on the
- * pixel values, and the benchmark then needs no data files. Warm-up steps (kernel compilation, optimiser
+ * pixel values, and the benchmark then needs no data files. Two rows are on 2-D points (random, uniform in
+ * [-1, 1]²) with the batch of their own setting, whatever `--batch` says: `toy-gan`, lesson 04's ring/grid GAN
+ * (mlpGanSpec, 2→64→64→2 and 2→64→64→1, LeakyReLU, batch 100, Adam(1e-3, β1 0.5)), and `wgan-gp-toy`, the
+ * reference gan_toy.py's WGAN-GP (ReLU MLPs 2→512→512→512→2 and →1, batch 256, λ 0.1, 5 critic updates,
+ * Adam(1e-4, 0.5, 0.9)). Warm-up steps (kernel compilation, optimiser
  * slot creation) are excluded on both sides; then steps run for `--seconds` (one measurement's budget).
  *
  * Interleaved rounds: for each of `--rounds` rounds and each model, tsgan is measured, then PyTorch at each
  * `--torch-threads` count, each in a fresh Python process — tsgan, PyTorch 1, PyTorch 2, tsgan, … — so
  * a slow spell of the machine falls on both sides. The table gives per side the median steps/s over the
  * rounds and their min–max, and the ratio of the medians, tsgan over PyTorch's best thread count (named).
- * tsgan runs on one thread: tfjs-backend-wasm uses its single-threaded build in Node (the table says so;
- * the JSON also has each measurement's CPU time over wall time, about 1 for one busy thread).
+ * tsgan runs on the threads its wasm build was loaded with (TSGAN_WASM_THREADS, default the machine's cores;
+ * lib/engine/wasm-threads.ts), named in the table; to compare thread counts, run the bench once per value.
+ * The JSON also has each measurement's CPU time over wall time (about 1 for one busy thread; idle pthreads
+ * spin a while after each kernel, so the threaded build shows more CPU than it uses for work).
  *
  * PyTorch's process alone gets its own environment: OPENBLAS_CORETYPE and OPENBLAS_L2_SIZE removed (where
  * they are set they pin OpenBLAS's kernel choice to another CPU model; they stay as they are for tsgan,
@@ -36,84 +42,24 @@ import * as os from "os";
 import * as path from "path";
 import * as tf from "@tensorflow/tfjs";
 import { ready } from "../lib/engine/backend";
+import { wasmBuild } from "../lib/engine/wasm-threads";
 import { seed } from "../lib/engine/seed";
 import { train } from "../lib/train/loop";
 import { isGame, type GanSpec } from "../lib/train/gan-spec";
 import { trainableVariables, type Batch, type Game, type Network } from "../lib/train/types";
-import { vanillaGanSpec } from "../lib/models/vanilla-gan";
-import { dcganSpec } from "../lib/models/dcgan";
-import { cganSpec } from "../lib/models/cgan";
-import { acganSpec } from "../lib/models/acgan";
-import { wganGpSpec } from "../lib/models/wgan-gp";
-import { snganSpec } from "../lib/models/sngan";
-import { biganGame } from "../lib/models/bigan";
-import { vaeGanGame } from "../lib/models/vae-gan";
+import { DEFAULT_MODELS, IMAGE_SHAPE, MODELS, REAL_POOL } from "./models";
 import { tableMarkdown } from "../lib/plots/table";
 
-const IMAGE_SHAPE: [number, number, number] = [28, 28, 1];
-const LATENT_DIM = 100;
-/** Distinct real batches cycled through, so no step reuses the previous one's input tensor. */
-const REAL_POOL = 8;
-
-interface BenchModel {
-  describe: string;
-  /** Whether the real batches carry labels (conditional models). */
-  labelled: boolean;
-  /** A two-player GanSpec, or a Game of named players and networks (BiGAN, VAE-GAN). */
-  gan(): GanSpec | Game;
+/** The real batch of a row: its own (the toy rows), else `--batch`. */
+function batchOf(name: string, opts: Options): number {
+  return MODELS[name].batch ?? opts.batch;
 }
 
-const MODELS: Record<string, BenchModel> = {
-  vanilla: {
-    describe: "chapter's MLP GAN",
-    labelled: false,
-    gan: () => vanillaGanSpec({ latentDim: LATENT_DIM, imageShape: IMAGE_SHAPE }),
-  },
-  dcgan: {
-    describe: "chapter's DCGAN (UpSampling2D + Conv)",
-    labelled: false,
-    gan: () => dcganSpec({ latentDim: LATENT_DIM, imageShape: IMAGE_SHAPE }),
-  },
-  "dcgan-transposed": {
-    describe: "DCGAN with the paper's Conv2DTranspose generator",
-    labelled: false,
-    gan: () => dcganSpec({ latentDim: LATENT_DIM, imageShape: IMAGE_SHAPE, upsampling: "transposed" }),
-  },
-  cgan: {
-    describe: "chapter's CGAN (label embedding multiplied in, MLPs)",
-    labelled: true,
-    gan: () => cganSpec({ latentDim: LATENT_DIM, imageShape: IMAGE_SHAPE, conditioning: "multiply" }),
-  },
-  acgan: {
-    describe: "ACGAN on the DCGAN networks (source + class heads)",
-    labelled: true,
-    gan: () => acganSpec({ latentDim: LATENT_DIM, imageShape: IMAGE_SHAPE, trunk: "conv" }),
-  },
-  "wgan-gp": {
-    describe: "WGAN-GP on the chapter's MLPs: 5 critic updates with the penalty's double backprop, 1 G update",
-    labelled: false,
-    gan: () => wganGpSpec({ latentDim: LATENT_DIM, imageShape: IMAGE_SHAPE, trunk: "mlp" }),
-  },
-  "sngan-mlp": {
-    describe: "SN-GAN: the chapter's MLP critic spectrally normalised, hinge loss, 5 critic updates, 1 G update",
-    labelled: false,
-    gan: () => snganSpec({ latentDim: LATENT_DIM, imageShape: IMAGE_SHAPE, trunk: "mlp" }),
-  },
-  bigan: {
-    describe: "BiGAN: MLP encoder, generator and joint D(x, z), 512-512, z ~ U(-1, 1)^50; D, then E and G with one Adam",
-    labelled: false,
-    // The game's defaults: MNIST's shape, latent 50 (uniform), hidden [512, 512], Adam(2e-4, β1 0.5).
-    gan: () => biganGame({ dataShape: [...IMAGE_SHAPE] }),
-  },
-  "vae-gan": {
-    describe: "VAE-GAN: MLP encoder (μ, log σ²), the chapter's MLP generator as decoder, D → [logit, features]; D, E, G",
-    labelled: false,
-    // The game's defaults: MNIST's shape, latent 32, hidden [512, 256], γ = 1e-2, Adam(3e-4, β1 0.5).
-    gan: () => vaeGanGame({ imageShape: IMAGE_SHAPE }),
-  },
-};
-
-const DEFAULT_MODELS = ["vanilla", "dcgan", "cgan", "acgan", "wgan-gp", "sngan-mlp", "bigan", "vae-gan"];
+/** " (toy-gan 100, wgan-gp-toy 256)": the chosen rows that keep their own batch, or "". */
+function ownBatches(opts: Options): string {
+  const own = opts.models.filter((m) => MODELS[m].batch !== undefined);
+  return own.length ? ` (${own.map((m) => `${m} ${MODELS[m].batch}`).join(", ")})` : "";
+}
 
 const DEFAULT_TORCH_THREADS = [1, 2];
 const DEFAULT_ROUNDS = 3;
@@ -135,7 +81,7 @@ interface Options {
 
 const USAGE =
   "npm run bench -- [--models " + Object.keys(MODELS).join(",") + "] [--seconds 20] [--rounds 3] [--torch-threads 1,2] " +
-  "[--batch 64] [--no-torch] [--python PATH] [--out out/bench.json]";
+  "[--batch 64 (the toy rows keep their own)] [--no-torch] [--python PATH] [--out out/bench.json]";
 
 function parseArgs(argv: string[]): Options {
   const o: Options = {
@@ -241,8 +187,9 @@ async function benchTsgan(name: string, opts: Options): Promise<TsganResult> {
     lastLosses: null,
     error: null,
   };
-  const reals = Array.from({ length: REAL_POOL }, () => tf.randomUniform([opts.batch, ...IMAGE_SHAPE], -1, 1));
-  const labels = Array.from({ length: REAL_POOL }, () => tf.randomUniform([opts.batch], 0, 10, "int32"));
+  const batch = batchOf(name, opts);
+  const reals = Array.from({ length: REAL_POOL }, () => tf.randomUniform([batch, ...(model.dataShape ?? IMAGE_SHAPE)], -1, 1));
+  const labels = Array.from({ length: REAL_POOL }, () => tf.randomUniform([batch], 0, 10, "int32"));
   // The loop disposes every batch it is given, so each step gets clones (new handles on the same data).
   const data = (_n: number, i: number): Batch =>
     model.labelled ? { x: reals[i % REAL_POOL].clone(), labels: labels[i % REAL_POOL].clone() } : { x: reals[i % REAL_POOL].clone() };
@@ -255,7 +202,7 @@ async function benchTsgan(name: string, opts: Options): Promise<TsganResult> {
   let optimizers: tf.Optimizer[] = [];
   try {
     const run = await train({
-      gan, data, steps: Number.MAX_SAFE_INTEGER, batchSize: opts.batch, historyEvery: 1_000_000,
+      gan, data, steps: Number.MAX_SAFE_INTEGER, batchSize: batch, historyEvery: 1_000_000,
       callbacks: [{
         onTrainBegin: () => { w0 = performance.now(); },
         onStepEnd: (log, state) => {
@@ -342,7 +289,7 @@ function findTorchPython(explicit: string | null): { python: string | null; trie
 /** One fresh torch_gan.py process: one model at one thread count. Never throws. */
 function runTorch(python: string, model: string, threads: number, opts: Options): TorchReport | { error: string } {
   const script = path.resolve(__dirname, "..", "..", "bench", "torch_gan.py");
-  const args = [script, "--models", model, "--seconds", String(opts.seconds), "--batch", String(opts.batch), "--threads", String(threads)];
+  const args = [script, "--models", model, "--seconds", String(opts.seconds), "--batch", String(batchOf(model, opts)), "--threads", String(threads)];
   const r = spawnSync(python, args, {
     encoding: "utf8", stdio: ["ignore", "pipe", "pipe"], env: torchEnv(threads), timeout: (opts.seconds + 180) * 1000,
     maxBuffer: 64 * 1024 * 1024,
@@ -382,17 +329,11 @@ function cpuSimd(): string | null {
   }
 }
 
-/** tsgan's compute threads on this backend: tfjs-backend-wasm runs its single-threaded build in Node. */
-async function tsganThreads(backend: string): Promise<string> {
+/** tsgan's compute threads on this backend: on wasm, the build lib/engine/wasm-threads.ts loaded. */
+function tsganThreads(backend: string): string {
   if (backend === "cpu") return "1";
   if (backend !== "wasm") return "the backend's own";
-  try {
-    const threaded = await tf.env().getAsync("WASM_HAS_MULTITHREAD_SUPPORT");
-    const count = (require("@tensorflow/tfjs-backend-wasm") as { getThreadsCount(): number }).getThreadsCount();
-    return threaded ? String(count) : "1";
-  } catch {
-    return "1";
-  }
+  return String(wasmBuild().threads);
 }
 
 function fmt(x: number | null | undefined, digits = 2): string {
@@ -435,10 +376,11 @@ async function main(): Promise<void> {
   const engine = await ready();
   const backend = engine.choice;
   const tfjsVersion = tf.version.tfjs;
-  const tsThreads = await tsganThreads(backend);
+  const tsThreads = tsganThreads(backend);
   console.log(
-    `bench: models ${opts.models.join(", ")}; batch ${opts.batch}; ~${opts.seconds} s per measurement; ${opts.rounds} round(s), ` +
-      `interleaved tsgan / PyTorch${opts.torch ? ` (${opts.torchThreads.map(threadsLabel).join(", ")})` : ""}; real data: random [-1, 1] tensors of MNIST shape`,
+    `bench: models ${opts.models.join(", ")}; batch ${opts.batch}${ownBatches(opts)}; ~${opts.seconds} s per measurement; ${opts.rounds} round(s), ` +
+      `interleaved tsgan / PyTorch${opts.torch ? ` (${opts.torchThreads.map(threadsLabel).join(", ")})` : ""}; ` +
+      `real data: random [-1, 1] tensors of MNIST shape${opts.models.some((m) => MODELS[m].dataShape) ? " (toy rows: random 2-D points in [-1, 1]²)" : ""}`,
   );
 
   let python: string | null = null;
@@ -542,6 +484,7 @@ async function main(): Promise<void> {
     return {
       model: name,
       backend,
+      batch: batchOf(name, opts),
       // Medians over the rounds (min and max beside them); every round's figures are in tsgan_rounds.
       tsgan_steps_per_s: tsSummary.median,
       tsgan_steps_per_s_min: tsSummary.min,
@@ -592,7 +535,11 @@ async function main(): Promise<void> {
 
   console.log("");
   console.log(tableMarkdown({ columns: header, rows }));
-  const tsNote = backend === "wasm" && tsThreads === "1" ? " (tfjs-backend-wasm's single-threaded build: Node gets no threaded wasm)" : "";
+  const fallback = backend === "wasm" ? wasmBuild().fallbackReason : null;
+  const tsNote = backend !== "wasm" ? ""
+    : fallback ? ` (single-threaded: ${fallback})`
+    : tsThreads === "1" ? " (tfjs-backend-wasm's single-threaded build; TSGAN_WASM_THREADS=1)"
+    : " (tfjs-backend-wasm's threaded-SIMD build, TSGAN_WASM_THREADS)";
   console.log(
     `\nmachine: ${machine.cpu}${machine.cpu_simd ? ` [${machine.cpu_simd}]` : ""}, ${machine.cores} cores; Node ${machine.node}; ` +
       `TensorFlow.js ${machine.tfjs} on ${backend}, ${tsThreads === "1" ? "1 thread" : `${tsThreads} threads`}${tsNote}` +
@@ -619,7 +566,7 @@ async function main(): Promise<void> {
     `${opts.rounds} round(s) of ~${opts.seconds} s per measurement; each round times every model on tsgan, then PyTorch at ${threadCounts.length ? threadCounts.map(threadsLabel).join(", then ") : "—"}; ` +
       "median (min–max) over the rounds; ratio = tsgan's median over the best PyTorch median.",
   );
-  console.log(`step: one step of tsgan.train (torch: the same step by hand): batch ${opts.batch}, Adam(2e-4, beta1 0.5), one D update (real + fake, BCE on logits; ACGAN + class NLL) + one G update (non-saturating); wgan-gp: 5 critic updates with the gradient penalty (double backprop), Adam(1e-4, 0.5, 0.9); sngan-mlp: 5 hinge critic updates of the spectrally normalised critic, Adam(2e-4, 0, 0.9); bigan: one D update on (x, E(x)) vs (G(z), z), then one update of E and G together (one Adam, inverted labels), Adam(2e-4, 0.5); vae-gan: one D update (real vs G(z) and reconstructions), one E update (KL + feature reconstruction), one G update (gamma 1e-2 feature reconstruction + non-saturating on G(z) and reconstructions), Adam(3e-4, 0.5)`);
+  console.log(`step: one step of tsgan.train (torch: the same step by hand): batch ${opts.batch}${ownBatches(opts)}, Adam(2e-4, beta1 0.5), one D update (real + fake, BCE on logits; ACGAN + class NLL) + one G update (non-saturating); wgan-gp: 5 critic updates with the gradient penalty (double backprop), Adam(1e-4, 0.5, 0.9); sngan-mlp: 5 hinge critic updates of the spectrally normalised critic, Adam(2e-4, 0, 0.9); bigan: one D update on (x, E(x)) vs (G(z), z), then one update of E and G together (one Adam, inverted labels), Adam(2e-4, 0.5); vae-gan: one D update (real vs G(z) and reconstructions), one E update (KL + feature reconstruction), one G update (gamma 1e-2 feature reconstruction + non-saturating on G(z) and reconstructions), Adam(3e-4, 0.5); toy-gan: lesson 04's MLPs on 2-D points, one D and one G update, Adam(1e-3, 0.5); wgan-gp-toy: gan_toy.py's ReLU MLPs, 5 critic updates with the penalty (lambda 0.1), Adam(1e-4, 0.5, 0.9)`);
   console.log("trainable parameters per network:");
   for (const j of jsonRows) {
     const p = j.trainable_params;

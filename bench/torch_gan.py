@@ -1,7 +1,7 @@
 """PyTorch side of `npm run bench`: the book chapter's GANs with the same layers, batch, optimisers and
 training step as tsgan's benchmark (bench/run.ts runs lib/train's loop on lib/models' networks).
 
-    python3 bench/torch_gan.py --models vanilla,dcgan,cgan,acgan --seconds 20 --batch 64 [--threads N]
+    python3 bench/torch_gan.py --models vanilla,dcgan,cgan,acgan --seconds 20 [--batch 64] [--threads N]
 
 bench/run.ts runs it once per (round, model, thread count), interleaved with tsgan's measurements, in an
 environment of its own: OPENBLAS_CORETYPE and OPENBLAS_L2_SIZE removed (they would pin OpenBLAS to another
@@ -57,6 +57,13 @@ Matching choices (Keras/tfjs conventions translated to PyTorch):
   no_grad; E (G and D frozen) on KL(q(z|x) || N(0, I)) + sum((D_l(x) - D_l(x~))^2) / (2 sigma^2) / batch (sigma 0.1), D_l(x) under
   no_grad; G (E and D frozen, the code under no_grad) on 1e-2 * the same feature term + BCE(D(G(z)), 1) +
   BCE(D(x~), 1). Every D call is its own forward, as tsgan's three discriminate() calls.
+- The toy rows, on 2-D points (random uniform [-1, 1]^2, a pool of 8 batches), each with its setting's batch
+  unless --batch is given (bench/run.ts passes it). tsgan's mlp(): Linear -> activation per hidden layer, then
+  a linear output. `toy-gan` (tsgan's mlpGanSpec as notebooks/04-mode-collapse.ipynb trains it on the ring and
+  grid): z ~ N(0, I)^2, G 2 -> 64 -> 64 -> 2, D 2 -> 64 -> 64 -> 1, LeakyReLU 0.2, batch 100, the vanilla step
+  with Adam(1e-3, (0.5, 0.999)). `wgan-gp-toy` (Gulrajani et al.'s gan_toy.py, tsgan's wganGpSpec on mlp()
+  networks): z ~ N(0, I)^2, G 2 -> 512 -> 512 -> 512 -> 2, critic 2 -> 512 -> 512 -> 512 -> 1, ReLU, batch 256,
+  the WGAN-GP step above with gan_toy.py's lambda = 0.1 (one mixing weight per point), Adam(1e-4, (0.5, 0.9)).
 """
 import argparse
 import contextlib
@@ -78,7 +85,8 @@ def parse_args(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--models", default="vanilla,dcgan,cgan,acgan")
     ap.add_argument("--seconds", type=float, default=20.0)
-    ap.add_argument("--batch", type=int, default=64)
+    ap.add_argument("--batch", type=int, default=None,
+                    help="the real batch (default: 64; toy-gan 100, wgan-gp-toy 256, their settings')")
     ap.add_argument("--threads", type=int, default=None,
                     help="N: OPENBLAS/OMP/MKL_NUM_THREADS=N before torch loads, torch.set_num_threads(N), "
                          "set_num_interop_threads(1) (default: every library's own choice)")
@@ -101,6 +109,8 @@ import torch.nn.functional as F
 LATENT_DIM = 100
 BN = dict(eps=1e-3, momentum=0.2)
 REAL_POOL = 8
+IMAGE_SHAPE = (1, 28, 28)
+DEFAULT_BATCH = 64
 
 
 def vanilla_generator(latent_dim=LATENT_DIM):
@@ -215,6 +225,24 @@ def sn_vanilla_critic():
     )
 
 
+def toy_mlp(in_size, hidden, out_size, activation):
+    """tsgan's mlp(): [Linear -> activation] per hidden size, then a linear output (a logit, or a 2-D sample)."""
+    layers = []
+    fan_in = in_size
+    for units in hidden:
+        layers += [nn.Linear(fan_in, units), activation()]
+        fan_in = units
+    layers.append(nn.Linear(fan_in, out_size))
+    return nn.Sequential(*layers)
+
+
+def leaky():
+    return nn.LeakyReLU(0.2)
+
+
+TOY_GAN_HIDDEN = (64, 64)  # notebooks/04-mode-collapse.ipynb's toyHidden
+TOY_WGAN_GP_HIDDEN = (512, 512, 512)  # gan_toy.py's DIM, three ReLU layers
+
 MODELS = {
     "vanilla": lambda: (Unconditional(vanilla_generator()), Unconditional(vanilla_discriminator(), True)),
     "dcgan": lambda: (Unconditional(dcgan_generator()), Unconditional(dcgan_discriminator(), True)),
@@ -223,9 +251,29 @@ MODELS = {
     "acgan": lambda: (LabelTimesLatent(dcgan_generator()), AcganDiscriminator()),
     "wgan-gp": lambda: (Unconditional(vanilla_generator()), Unconditional(vanilla_discriminator(), True)),
     "sngan-mlp": lambda: (Unconditional(vanilla_generator()), Unconditional(sn_vanilla_critic(), True)),
+    "toy-gan": lambda: (Unconditional(toy_mlp(2, TOY_GAN_HIDDEN, 2, leaky)), Unconditional(toy_mlp(2, TOY_GAN_HIDDEN, 1, leaky), True)),
+    "wgan-gp-toy": lambda: (Unconditional(toy_mlp(2, TOY_WGAN_GP_HIDDEN, 2, nn.ReLU)),
+                            Unconditional(toy_mlp(2, TOY_WGAN_GP_HIDDEN, 1, nn.ReLU), True)),
 }
 
-CRITIC_STEPS = {"wgan-gp": 5, "sngan-mlp": 5}
+# The critic GANs: their loss ("gp": Wasserstein + the gradient penalty of weight lambda; "hinge"), 5 critic updates.
+CRITIC = {
+    "wgan-gp": dict(loss="gp", penalty=10.0, adam=dict(lr=1e-4, betas=(0.5, 0.9), eps=1e-7)),
+    "wgan-gp-toy": dict(loss="gp", penalty=0.1, adam=dict(lr=1e-4, betas=(0.5, 0.9), eps=1e-7)),
+    "sngan-mlp": dict(loss="hinge", penalty=None, adam=dict(lr=2e-4, betas=(0.0, 0.9), eps=1e-7)),
+}
+CRITIC_STEPS = {name: 5 for name in CRITIC}
+
+# What differs per model from the image rows (latent 100, MNIST's shape, batch --batch or 64, Adam(2e-4, 0.5)):
+# the toy rows on 2-D points with their settings' latent size, batch and, for toy-gan, Adam(1e-3, 0.5).
+SETTINGS = {
+    "toy-gan": dict(latent=2, data_shape=(2,), batch=100, adam=dict(lr=1e-3, betas=(0.5, 0.999), eps=1e-7)),
+    "wgan-gp-toy": dict(latent=2, data_shape=(2,), batch=256),
+}
+
+
+def setting(name, key, default):
+    return SETTINGS.get(name, {}).get(key, default)
 
 # ---------------------------------------------------------------------------------------------------------
 # Games of three networks (lib/models/bigan.ts, lib/models/vae-gan.ts)
@@ -441,8 +489,8 @@ def count(model):
     return sum(p.numel() for p in model.parameters() if p.requires_grad)
 
 
-def make_step(G, D, batch):
-    adam = dict(lr=2e-4, betas=(0.5, 0.999), eps=1e-7)
+def make_step(G, D, batch, latent_dim=LATENT_DIM, adam=None):
+    adam = adam or dict(lr=2e-4, betas=(0.5, 0.999), eps=1e-7)
     d_opt = torch.optim.Adam(D.parameters(), **adam)
     g_opt = torch.optim.Adam(G.parameters(), **adam)
     ones = torch.ones(batch, 1)
@@ -456,7 +504,7 @@ def make_step(G, D, batch):
         # D update: real -> 1, fake -> 0; the fake batch is not differentiated. ACGAN adds the class NLL on both.
         y = labels()
         with torch.no_grad():
-            fake = G(torch.randn(batch, LATENT_DIM), y)
+            fake = G(torch.randn(batch, latent_dim), y)
         d_opt.zero_grad(set_to_none=True)
         real_logit, real_class = D(real, real_labels)
         fake_logit, fake_class = D(fake, y)
@@ -470,7 +518,7 @@ def make_step(G, D, batch):
             p.requires_grad_(False)
         g_opt.zero_grad(set_to_none=True)
         y = labels()
-        fake_logit, fake_class = D(G(torch.randn(batch, LATENT_DIM), y), y)
+        fake_logit, fake_class = D(G(torch.randn(batch, latent_dim), y), y)
         g_loss = F.binary_cross_entropy_with_logits(fake_logit, ones)
         if fake_class is not None:
             g_loss = g_loss + F.cross_entropy(fake_class, y)
@@ -483,12 +531,9 @@ def make_step(G, D, batch):
     return step
 
 
-def make_critic_step(G, D, batch, kind):
+def make_critic_step(G, D, batch, name, latent_dim=LATENT_DIM):
     """One step of a critic GAN: CRITIC_STEPS critic updates (each on its own real batch), then one G update."""
-    if kind == "wgan-gp":
-        opt = dict(lr=1e-4, betas=(0.5, 0.9), eps=1e-7)
-    else:
-        opt = dict(lr=2e-4, betas=(0.0, 0.9), eps=1e-7)
+    kind, penalty, opt = CRITIC[name]["loss"], CRITIC[name]["penalty"], CRITIC[name]["adam"]
     d_opt = torch.optim.Adam(D.parameters(), **opt)
     g_opt = torch.optim.Adam(G.parameters(), **opt)
     d_params = list(D.parameters())
@@ -499,16 +544,16 @@ def make_critic_step(G, D, batch, kind):
 
     def critic_update(real):
         with torch.no_grad():
-            fake = G(torch.randn(batch, LATENT_DIM), no_label)
+            fake = G(torch.randn(batch, latent_dim), no_label)
         d_opt.zero_grad(set_to_none=True)
         real_score, fake_score = critic(real), critic(fake)
-        if kind == "wgan-gp":
+        if kind == "gp":
             loss = fake_score.mean() - real_score.mean()
-            eps = torch.rand(batch, 1, 1, 1)
+            eps = torch.rand(batch, *([1] * (real.dim() - 1)))  # one mixing weight per example
             x_hat = (eps * real + (1 - eps) * fake).requires_grad_(True)
             grad, = torch.autograd.grad(critic(x_hat).sum(), x_hat, create_graph=True)
-            norm = torch.sqrt(grad.pow(2).sum(dim=(1, 2, 3)) + 1e-10)
-            loss = loss + 10 * ((norm - 1) ** 2).mean()
+            norm = torch.sqrt(grad.pow(2).sum(dim=tuple(range(1, real.dim()))) + 1e-10)
+            loss = loss + penalty * ((norm - 1) ** 2).mean()
         else:
             loss = F.relu(1 - real_score).mean() + F.relu(1 + fake_score).mean()
         loss.backward()
@@ -519,13 +564,13 @@ def make_critic_step(G, D, batch, kind):
 
     def step(real, _labels):
         d_loss = 0.0
-        for _ in range(CRITIC_STEPS[kind]):
+        for _ in range(CRITIC_STEPS[name]):
             d_loss = critic_update(step.pool[state["i"] % REAL_POOL][0])
             state["i"] += 1
         for p in d_params:
             p.requires_grad_(False)
         g_opt.zero_grad(set_to_none=True)
-        g_loss = -critic(G(torch.randn(batch, LATENT_DIM), no_label)).mean()
+        g_loss = -critic(G(torch.randn(batch, latent_dim), no_label)).mean()
         g_loss.backward()
         g_opt.step()
         for p in d_params:
@@ -535,8 +580,10 @@ def make_critic_step(G, D, batch, kind):
     return step
 
 
-def bench(name, seconds, batch):
+def bench(name, seconds, batch=None):
     torch.manual_seed(1234)
+    batch = batch or setting(name, "batch", DEFAULT_BATCH)
+    latent_dim = setting(name, "latent", LATENT_DIM)
     if name in GAMES:
         nets = GAMES[name]()
         for net in nets.values():
@@ -548,8 +595,10 @@ def bench(name, seconds, batch):
         G.train()
         D.train()
         params = {"generator": count(G), "discriminator": count(D)}
-        step = make_critic_step(G, D, batch, name) if name in CRITIC_STEPS else make_step(G, D, batch)
-    reals = [(torch.rand(batch, 1, 28, 28) * 2 - 1, torch.randint(0, 10, (batch,))) for _ in range(REAL_POOL)]
+        step = (make_critic_step(G, D, batch, name, latent_dim) if name in CRITIC
+                else make_step(G, D, batch, latent_dim, setting(name, "adam", None)))
+    shape = setting(name, "data_shape", IMAGE_SHAPE)
+    reals = [(torch.rand(batch, *shape) * 2 - 1, torch.randint(0, 10, (batch,))) for _ in range(REAL_POOL)]
     step.pool = reals
     warmup_s = min(3.0, seconds * 0.1)
     i = 0
@@ -566,7 +615,7 @@ def bench(name, seconds, batch):
         elapsed = time.perf_counter() - t0
     cpu = time.process_time() - cpu0
     return {"steps_per_s": steps / elapsed, "steps": steps, "seconds": elapsed, "cpu_per_wall": cpu / elapsed,
-            "params": params, "error": None}
+            "batch": batch, "params": params, "error": None}
 
 
 def openblas_report():

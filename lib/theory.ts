@@ -246,3 +246,59 @@ export function wassersteinDistance1D(xs: GridArray, p: GridArray, q: GridArray)
   const cdfP = cumulativeTrapezoid(p, xs), cdfQ = cumulativeTrapezoid(q, xs);
   return trapezoid(cdfP.map((c, i) => Math.abs(c / massP - cdfQ[i] / massQ)), xs);
 }
+
+export type KlDirection = "forward" | "reverse";
+
+export interface GaussianFit {
+  mean: number;
+  std: number;
+  /** The divergence at the fit: KL(p ‖ q) for "forward", KL(q ‖ p) for "reverse" (nats). */
+  divergence: number;
+}
+
+/**
+ * The Gaussian q = N(mean, std²) closest to the density p on the grid, in one direction of KL:
+ * - "forward", min KL(p ‖ q) — what maximum likelihood minimises (fit q to samples of p). It is infinite
+ *   wherever p has mass q lacks, so q *covers* every mode; for a Gaussian q its optimum matches p's mean and
+ *   variance (Bishop 2006, §10.1.2).
+ * - "reverse", min KL(q ‖ p) — infinite wherever q puts mass p lacks, so q *seeks* one mode and stays in it;
+ *   the divergence a GAN's generator behaves like when it drops modes (Goodfellow 2016, NIPS tutorial §3.2.5,
+ *   fig. 14; Theis et al. 2016).
+ * Found by search, not by formula, so that the moment-matching result is a check, not an assumption: a 61 × 61
+ * grid of means over the grid's range and standard deviations from 4 grid steps to half the range (log-spaced),
+ * then two refinements around the best point, each 6× narrower. Returns the best of those 3 · 61² candidates;
+ * the reverse direction has one local minimum per mode, and the search keeps the global one.
+ */
+export function fitGaussianByKl(xs: GridArray, p: GridArray, direction: KlDirection): GaussianFit {
+  checkSameLength("fitGaussianByKl", xs, p);
+  if (direction !== "forward" && direction !== "reverse") {
+    throw new Error(`tsgan.theory.fitGaussianByKl: direction must be "forward" or "reverse", got ${JSON.stringify(direction)}.`);
+  }
+  const lo = xs[0], hi = xs[xs.length - 1];
+  const divergence = (mean: number, std: number) => {
+    const q = gaussianDensity(xs, mean, std);
+    return direction === "forward" ? klDivergence(xs, p, q) : klDivergence(xs, q, p);
+  };
+  const n = 61;
+  let best: GaussianFit = { mean: NaN, std: NaN, divergence: Infinity };
+  let meanRange: [number, number] = [lo, hi];
+  let logStdRange: [number, number] = [Math.log((4 * (hi - lo)) / (xs.length - 1)), Math.log((hi - lo) / 2)];
+  for (let level = 0; level < 3; level++) {
+    for (let i = 0; i < n; i++) {
+      const mean = meanRange[0] + ((meanRange[1] - meanRange[0]) * i) / (n - 1);
+      for (let j = 0; j < n; j++) {
+        const std = Math.exp(logStdRange[0] + ((logStdRange[1] - logStdRange[0]) * j) / (n - 1));
+        const d = divergence(mean, std);
+        if (d < best.divergence) best = { mean, std, divergence: d };
+      }
+    }
+    if (!Number.isFinite(best.divergence)) {
+      throw new Error("tsgan.theory.fitGaussianByKl: no Gaussian on the search grid has a finite divergence; widen the grid around p's mass.");
+    }
+    const meanHalf = (meanRange[1] - meanRange[0]) / 12;
+    const logStdHalf = (logStdRange[1] - logStdRange[0]) / 12;
+    meanRange = [best.mean - meanHalf, best.mean + meanHalf];
+    logStdRange = [Math.log(best.std) - logStdHalf, Math.log(best.std) + logStdHalf];
+  }
+  return best;
+}

@@ -33,6 +33,8 @@ interface TorchRound {
 interface BenchRow {
   model: string;
   backend: string;
+  /** The row's real batch: `--batch`, or the toy rows' own. */
+  batch: number;
   /** Medians over the rounds. */
   tsgan_steps_per_s: number | null;
   tsgan_steps_per_s_min: number | null;
@@ -103,7 +105,8 @@ describe("bench", function () {
   this.timeout(300_000);
 
   it("trains the MLP models through tsgan.train with no leaked tensor, in every round (tsgan side only)", () => {
-    const { status, output, rows, report } = runBench(["--models", "vanilla,cgan", "--seconds", "0.3", "--rounds", "2", "--no-torch"]);
+    // Two wasm threads (the threaded build, lib/engine/wasm-threads.ts); the table names the count.
+    const { status, output, rows, report } = runBench(["--models", "vanilla,cgan", "--seconds", "0.3", "--rounds", "2", "--no-torch"], { TSGAN_WASM_THREADS: "2" });
     assert.equal(status, 0, output);
     assert.deepEqual(rows.map((r) => r.model), ["vanilla", "cgan"]);
     assert.equal(report!.rounds, 2);
@@ -116,10 +119,10 @@ describe("bench", function () {
       assert.equal(r.tsgan_steps_per_s_max, Math.max(...v));
       assert.equal(r.torch, null);
     }
-    // tfjs-backend-wasm runs its single-threaded build in Node; the table says so.
     if (rows[0].backend === "wasm") {
-      assert.equal(report!.machine.tsgan_threads, "1");
-      assert.match(output, /tsgan steps\/s \(wasm, 1 thread\): median \(min–max\)/);
+      assert.equal(report!.machine.tsgan_threads, "2");
+      assert.match(output, /tsgan steps\/s \(wasm, 2 threads\): median \(min–max\)/);
+      assert.match(output, /on wasm, 2 threads \(tfjs-backend-wasm's threaded-SIMD build/);
     }
     // The chapter's parameter counts (vanilla: lib/models tests; CGAN adds the label embeddings 10·100 and 10·784
     // and a wider discriminator), so a renamed or rebuilt bench model shows up here.
@@ -147,6 +150,21 @@ describe("bench", function () {
     ]);
   });
 
+  it("trains the toy rows on 2-D points (lesson 04's GAN, gan_toy.py's WGAN-GP) with no leaked tensor, at their own batch", () => {
+    // --batch sets the image rows' batch only: each toy row keeps its setting's (04's 100, gan_toy.py's 256).
+    const { status, output, rows } = runBench(["--models", "toy-gan,wgan-gp-toy", "--seconds", "0.3", "--rounds", "1", "--batch", "32", "--no-torch"]);
+    assert.equal(status, 0, output);
+    assert.deepEqual(rows.map((r) => [r.model, r.batch]), [["toy-gan", 100], ["wgan-gp-toy", 256]]);
+    for (const r of rows) assertRoundsClean(r, 1, output);
+    // toy-gan: G 2→64→64→2 = 3·64 + 65·64 + 65·2, D 2→64→64→1 = 3·64 + 65·64 + 65; wgan-gp-toy: G 2→512→512→512→2 =
+    // 3·512 + 2·513·512 + 513·2, the critic 2→512→512→512→1 = 3·512 + 2·513·512 + 513.
+    assert.deepEqual(rows.map((r) => r.trainable_params.tsgan), [
+      { generator: 4482, discriminator: 4417 },
+      { generator: 527874, discriminator: 527361 },
+    ]);
+    assert.match(output, /real data: random \[-1, 1\] tensors of MNIST shape \(toy rows: random 2-D points in \[-1, 1\]²\)/);
+  });
+
   it("rejects an unknown model, naming the valid ones, and a bad thread count or round count", () => {
     const { status, output } = runBench(["--models", "nope", "--no-torch"]);
     assert.notEqual(status, 0);
@@ -164,7 +182,7 @@ describe("bench", function () {
       console.log("      (skipped: no python3 with torch; Debian: apt install python3-torch)");
       this.skip();
     }
-    const { status, output, rows } = runBench(["--models", "vanilla,dcgan,cgan,acgan,wgan-gp,sngan-mlp,bigan,vae-gan", "--seconds", "0.2", "--rounds", "1", "--torch-threads", "1"]);
+    const { status, output, rows } = runBench(["--models", "vanilla,dcgan,cgan,acgan,wgan-gp,sngan-mlp,bigan,vae-gan,toy-gan,wgan-gp-toy", "--seconds", "0.2", "--rounds", "1", "--torch-threads", "1"]);
     assert.equal(status, 0, output);
     for (const r of rows) {
       assert.equal(r.torch_error, null, output);

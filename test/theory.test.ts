@@ -152,3 +152,38 @@ describe("theory: cumulativeTrapezoid", () => {
   });
 });
 
+
+describe("theory: fitGaussianByKl (mode covering vs mode seeking)", () => {
+  // Two modes of unequal weight, far apart relative to their width: the textbook case (Bishop 2006, fig. 10.3).
+  const grid = linspace(-8, 8, 1601);
+  const components = [{ mean: -2, std: 0.5, weight: 0.6 }, { mean: 2, std: 0.5, weight: 0.4 }];
+  const p = mixtureDensity(grid, components);
+  // The mixture's moments in closed form: E x = Σ w μ, Var x = Σ w (σ² + μ²) − (E x)².
+  const mean = 0.6 * -2 + 0.4 * 2;
+  const std = Math.sqrt(0.6 * (0.25 + 4) + 0.4 * (0.25 + 4) - mean * mean);
+
+  it("forward KL(p ‖ q) is minimised by the Gaussian with p's mean and variance (moment matching)", () => {
+    const fit = theory.fitGaussianByKl(grid, p, "forward");
+    assert.ok(Math.abs(fit.mean - mean) < 2e-3, `mean ${fit.mean} vs ${mean}`);
+    assert.ok(Math.abs(fit.std - std) < 2e-3, `std ${fit.std} vs ${std}`);
+    // The divergence at the fit is the one at the closed-form optimum, never below it (it is the minimum), and
+    // above it by no more than the search's last step allows.
+    const direct = klDivergence(grid, p, gaussianDensity(grid, mean, std));
+    assert.ok(fit.divergence >= direct - 1e-9 && fit.divergence < direct + 1e-5, `${fit.divergence} vs ${direct}`);
+  });
+
+  it("reverse KL(q ‖ p) locks onto the heavier mode, about as narrow as it, at KL ≈ log(1/0.6)", () => {
+    const fit = theory.fitGaussianByKl(grid, p, "reverse");
+    assert.ok(Math.abs(fit.mean - -2) < 0.02, `mean ${fit.mean}`);
+    assert.ok(Math.abs(fit.std - 0.5) < 0.02, `std ${fit.std}`);
+    // q ≈ the mode's own Gaussian, where p ≈ 0.6·q: KL(q ‖ p) ≈ ∫ q log(q / 0.6q) = −log 0.6.
+    assert.ok(Math.abs(fit.divergence - -Math.log(0.6)) < 1e-3, `${fit.divergence} vs ${-Math.log(0.6)}`);
+    // And it is a better reverse fit than the moment-matched Gaussian, which puts mass between the modes.
+    assert.ok(fit.divergence < klDivergence(grid, gaussianDensity(grid, mean, std), p) - 0.5);
+  });
+
+  it("rejects an unknown direction and arrays off the grid", () => {
+    assert.throws(() => theory.fitGaussianByKl(grid, p, "sideways" as theory.KlDirection), /direction must be "forward" or "reverse"/);
+    assert.throws(() => theory.fitGaussianByKl(grid, [1, 2], "forward"), /grid's length 1601/);
+  });
+});

@@ -1,9 +1,10 @@
 /**
  * Picks the compute engine under TensorFlow.js: the fastest backend that is installed and works.
  *
- * Order: TensorFlow C library with CUDA (`@tensorflow/tfjs-node-gpu`), TensorFlow C library on the CPU
- * (`@tensorflow/tfjs-node`), WebAssembly with XNNPACK (`@tensorflow/tfjs-backend-wasm`, always installed),
- * and the pure-JavaScript `cpu` backend as the last resort. `TSGAN_BACKEND` forces one.
+ * Order: TensorFlow C library with CUDA (`@tensorflow/tfjs-node-gpu`), WebGPU through Dawn (`webgpu` +
+ * `@tensorflow/tfjs-backend-webgpu`, webgpu.ts), TensorFlow C library on the CPU (`@tensorflow/tfjs-node`),
+ * WebAssembly with XNNPACK (`@tensorflow/tfjs-backend-wasm`, always installed; its threaded build on every
+ * core, wasm-threads.ts), and the pure-JavaScript `cpu` backend as the last resort. `TSGAN_BACKEND` forces one.
  *
  * The native packages are optional peers, not dependencies: their install downloads libtensorflow
  * (hundreds of MB for the CUDA build) and fails without internet, so nobody pays for them by default.
@@ -12,9 +13,10 @@ import * as tf from "@tensorflow/tfjs";
 import { installSecondOrderGradients } from "./gradients";
 import { installCpuKernelFixes, installWasmKernels } from "./wasm-kernels";
 import { installPerfKernels } from "./perf-kernels";
+import { parseWasmThreads, registerThreadedWasm, wasmBuild } from "./wasm-threads";
 
 /** What `TSGAN_BACKEND` accepts, fastest first. */
-export const BACKEND_CHOICES = ["node-gpu", "node", "wasm", "cpu"] as const;
+export const BACKEND_CHOICES = ["node-gpu", "webgpu", "node", "wasm", "cpu"] as const;
 export type BackendChoice = (typeof BACKEND_CHOICES)[number];
 
 interface Candidate {
@@ -32,6 +34,15 @@ const CANDIDATES: readonly Candidate[] = [
     pkg: "@tensorflow/tfjs-node-gpu",
     tfName: "tensorflow",
     install: "npm install @tensorflow/tfjs-node-gpu@4.22.0 (Linux x64 with CUDA 11.8 and cuDNN 8; downloads libtensorflow)",
+  },
+  {
+    // Any GPU with a Vulkan (Linux), Metal (macOS) or D3D12 (Windows) driver, through Dawn (webgpu.ts).
+    choice: "webgpu",
+    pkg: "@tensorflow/tfjs-backend-webgpu",
+    tfName: "webgpu",
+    install:
+      "npm install webgpu@0.6.2 @tensorflow/tfjs-backend-webgpu@4.22.0 (Dawn prebuilt, no download at install; " +
+      "needs a GPU whose Vulkan, Metal or D3D12 driver is installed)",
   },
   {
     choice: "node",
@@ -80,10 +91,18 @@ function loadPackage(c: Candidate): string | null {
 }
 
 /** Makes `c` the active backend and checks it computes; returns why not, or null on success. */
-async function activate(c: Candidate): Promise<string | null> {
+async function activate(c: Candidate, env: NodeJS.ProcessEnv = process.env): Promise<string | null> {
+  if (c.choice === "webgpu") {
+    // Dawn and a GPU adapter must exist before tfjs-backend-webgpu is required (it registers only then).
+    const noGpu = await (require("./webgpu") as typeof import("./webgpu")).prepareWebGpu();
+    if (noGpu) return noGpu;
+  }
   const loadError = loadPackage(c);
   if (loadError) return loadError;
-  if (c.choice === "wasm") installWasmKernels();
+  if (c.choice === "wasm") {
+    installWasmKernels();
+    registerThreadedWasm(parseWasmThreads(env.TSGAN_WASM_THREADS)); // both cores (wasm-threads.ts)
+  }
   if (c.choice === "cpu") installCpuKernelFixes();
   installPerfKernels();
   let ok = false;
@@ -111,13 +130,19 @@ export function parseBackendChoice(value: string | undefined): BackendChoice | n
   );
 }
 
+/** "2 threads" or "1 thread", with why the threaded build is not in use when it was asked for and failed. */
+function wasmThreadsText(): string {
+  const b = wasmBuild();
+  return `${b.threads} thread${b.threads === 1 ? "" : "s"}${b.fallbackReason ? `, single-threaded because ${b.fallbackReason}` : ""}`;
+}
+
 function describe(info: EngineInfo): string {
   const why = info.forced
     ? "forced by TSGAN_BACKEND"
     : info.skipped.length === 0
       ? "the fastest"
       : "skipped " + info.skipped.map((s) => `${s.choice}: ${s.reason}`).join("; ");
-  return `tsgan: backend ${info.choice} (${why})`;
+  return `tsgan: backend ${info.choice}${info.choice === "wasm" ? ` ${wasmThreadsText()}` : ""} (${why})`;
 }
 
 async function start(env: NodeJS.ProcessEnv): Promise<EngineInfo> {
@@ -126,7 +151,7 @@ async function start(env: NodeJS.ProcessEnv): Promise<EngineInfo> {
   let info: EngineInfo | null = null;
   if (forcedChoice) {
     const c = CANDIDATES.find((x) => x.choice === forcedChoice)!;
-    const reason = await activate(c);
+    const reason = await activate(c, env);
     if (reason) {
       throw new Error(
         `TSGAN_BACKEND=${forcedChoice} cannot be used: ${reason}. Install it with: ${c.install}; ` +
@@ -137,7 +162,7 @@ async function start(env: NodeJS.ProcessEnv): Promise<EngineInfo> {
   } else {
     const skipped: EngineInfo["skipped"] = [];
     for (const c of CANDIDATES) {
-      const reason = await activate(c);
+      const reason = await activate(c, env);
       if (reason === null) {
         info = { choice: c.choice, tfName: c.tfName, skipped, forced: false };
         break;

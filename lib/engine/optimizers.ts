@@ -121,7 +121,8 @@ interface WasmBackendLike {
   makeOutput(shape: number[], dtype: tf.DataType): Info;
   typedArrayFromHeap(info: Info): Float32Array;
   dataIdMap: { get(dataId: unknown): { memoryOffset: number } };
-  wasm: { asm?: { memory?: WebAssembly.Memory } };
+  /** The single-threaded build exports its memory (`asm.memory`); the threaded build imports a shared one. */
+  wasm: { asm?: { memory?: WebAssembly.Memory }; wasmMemory?: WebAssembly.Memory };
 }
 
 /** The parts of the cpu backend the kernels use (MathBackendCPU in @tensorflow/tfjs-backend-cpu). */
@@ -155,7 +156,7 @@ function runOnWasm(
   for (let i = 0; i < outCount; i++) outs.push(backend.makeOutput(ins[0].shape, "float32"));
   const all = [...ins, ...outs];
   const n = sizeOf(ins[0]);
-  const memory = backend.wasm.asm?.memory;
+  const memory = backend.wasm.asm?.memory ?? backend.wasm.wasmMemory;
   const loops = simd && memory ? simdLoopsFor(memory) : null;
   let done = 0;
   if (loops && simd) {

@@ -128,13 +128,17 @@ function buildFunction(spec: LoopSpec): { type: number[]; code: number[] } {
   return { type: [0x60, ...vec(params.map((t) => [t])), ...uleb(0)], code: [...uleb(body.length), ...body] };
 }
 
-function buildModule(specs: LoopSpec[]): Uint8Array {
+/** 64 Ki pages (4 GiB), wasm32's limit: a shared import must declare a maximum at least the memory's own. */
+const MAX_PAGES = 65536;
+
+function buildModule(specs: LoopSpec[], shared: boolean): Uint8Array {
   const fns = specs.map(buildFunction);
   const bytes = [
     0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00,
     ...section(1, vec(fns.map((f) => f.type))),
-    // import env.memory: memory with min 1 page, no max.
-    ...section(2, vec([[...str("env"), ...str("memory"), 0x02, 0x00, ...uleb(1)]])),
+    // import env.memory: min 1 page; no max (flags 0), or shared with the largest max (flags 3) for the
+    // threaded build's memory, which only links to an import that is declared shared too.
+    ...section(2, vec([[...str("env"), ...str("memory"), 0x02, ...(shared ? [0x03, ...uleb(1), ...uleb(MAX_PAGES)] : [0x00, ...uleb(1)])]])),
     ...section(3, vec(fns.map((_, k) => uleb(k)))),
     ...section(7, vec(specs.map((s, k) => [...str(s.name), 0x00, ...uleb(k)]))),
     ...section(10, vec(fns.map((f) => f.code))),
@@ -229,15 +233,17 @@ export interface SimdLoops {
 const instances = new WeakMap<WebAssembly.Memory, SimdLoops | null>();
 
 /**
- * The loops bound to `memory`, or null when this JavaScript engine lacks WebAssembly SIMD or the memory is
- * shared (the threaded wasm build), in which case callers use their JavaScript loops.
+ * The loops bound to `memory` (the single-threaded build's own memory, or the threaded build's shared one),
+ * or null when this JavaScript engine lacks WebAssembly SIMD, in which case callers use their JavaScript loops.
+ * On a shared memory no pthread touches the tensors while these loops run: tfjs's parallel kernels return
+ * only after their threads have joined.
  */
 export function simdLoopsFor(memory: WebAssembly.Memory): SimdLoops | null {
   if (instances.has(memory)) return instances.get(memory)!;
   let loops: SimdLoops | null = null;
   try {
-    if (!(memory.buffer instanceof ArrayBuffer)) throw new Error("shared memory");
-    const module = new WebAssembly.Module(buildModule([ADAM, RMSPROP, RMSPROP_CENTERED]));
+    const shared = typeof SharedArrayBuffer !== "undefined" && memory.buffer instanceof SharedArrayBuffer;
+    const module = new WebAssembly.Module(buildModule([ADAM, RMSPROP, RMSPROP_CENTERED], shared));
     const instance = new WebAssembly.Instance(module, { env: { memory } });
     loops = instance.exports as unknown as SimdLoops;
   } catch {

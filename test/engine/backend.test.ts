@@ -8,9 +8,10 @@ describe("engine/backend", () => {
     if (process.env.TSGAN_BACKEND) return; // forced runs are checked by the forced-choice test
     const installed = (p: string) => { try { require.resolve(p); return true; } catch { return false; } };
     if (installed("@tensorflow/tfjs-node") || installed("@tensorflow/tfjs-node-gpu")) return;
+    if (info.choice === "webgpu") return; // a GPU Dawn can use (test/engine/webgpu.test.ts)
     assert.equal(info.choice, "wasm");
     assert.equal(info.tfName, "wasm");
-    assert.deepEqual(info.skipped.map((s) => s.choice), ["node-gpu", "node"]);
+    assert.deepEqual(info.skipped.map((s) => s.choice), ["node-gpu", "webgpu", "node"]);
     assert.match(info.skipped[0].reason, /@tensorflow\/tfjs-node-gpu is not installed/);
   });
 

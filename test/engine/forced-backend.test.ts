@@ -36,6 +36,6 @@ describe("engine/backend: TSGAN_BACKEND", () => {
   it("an unknown name lists the valid ones", () => {
     const r = startWith("cuda");
     assert.equal(r.status, 2);
-    assert.match(r.err, /TSGAN_BACKEND=cuda is not a backend tsgan knows\. Valid values: node-gpu, node, wasm, cpu/);
+    assert.match(r.err, /TSGAN_BACKEND=cuda is not a backend tsgan knows\. Valid values: node-gpu, webgpu, node, wasm, cpu/);
   });
 });

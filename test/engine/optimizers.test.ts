@@ -77,7 +77,10 @@ describe("engine/optimizers", () => {
 
       if (backend === "wasm") {
         it("uses the SIMD loops (the module assembles and binds to the backend's memory)", () => {
-          const memory = (tf.backend() as unknown as { wasm: { asm: { memory: WebAssembly.Memory } } }).wasm.asm.memory;
+          // The single-threaded build exports its memory; the threaded one imports a shared memory.
+          const wasm = (tf.backend() as unknown as { wasm: { asm?: { memory?: WebAssembly.Memory }; wasmMemory?: WebAssembly.Memory } }).wasm;
+          const memory = wasm.asm?.memory ?? wasm.wasmMemory;
+          assert.ok(memory instanceof WebAssembly.Memory);
           assert.ok(simdLoopsFor(memory) !== null);
         });
       }
