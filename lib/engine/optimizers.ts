@@ -341,6 +341,20 @@ interface VariableState {
  * is updated at every step (tfjs's case) they all equal tfjs's single counter.
  */
 abstract class KeyedStateOptimizer extends tf.Optimizer implements StatefulOptimizer {
+  /** The step size of the next update; a learning-rate schedule changes it with `setLearningRate`. */
+  abstract learningRate: number;
+
+  /**
+   * Sets the step size of the following updates (a learning-rate schedule, e.g. annealing at the end of a run);
+   * the moment estimates and other slots are kept. 0 freezes the variables.
+   */
+  setLearningRate(rate: number): void {
+    if (!(typeof rate === "number" && Number.isFinite(rate) && rate >= 0)) {
+      throw new Error(`${this.getClassName()}.setLearningRate: the rate must be a finite number ≥ 0, got ${rate}.`);
+    }
+    this.learningRate = rate;
+  }
+
   /** The slots of each variable, in the order tfjs's getWeights lists them. */
   protected abstract slotNames(): readonly string[];
   /** The scalars of a variable that has not been updated yet. */
@@ -487,7 +501,7 @@ abstract class KeyedStateOptimizer extends tf.Optimizer implements StatefulOptim
  */
 export class FusedAdamOptimizer extends KeyedStateOptimizer {
   static className = "TsganFusedAdam";
-  readonly learningRate: number;
+  learningRate: number;
   readonly beta1: number;
   readonly beta2: number;
   readonly epsilon: number;
@@ -576,7 +590,7 @@ function adamWithOps(value: tf.Variable, m: tf.Variable, v: tf.Variable, g: tf.T
  */
 export class FusedRMSPropOptimizer extends KeyedStateOptimizer {
   static className = "TsganFusedRMSProp";
-  readonly learningRate: number;
+  learningRate: number;
   readonly decay: number;
   readonly momentum: number;
   readonly epsilon: number;
@@ -656,7 +670,7 @@ function rmspropWithOps(
  */
 export class SGDOptimizer extends KeyedStateOptimizer {
   static className = "TsganSGD";
-  readonly learningRate: number;
+  learningRate: number;
 
   constructor(learningRate: number) {
     super();

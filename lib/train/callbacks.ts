@@ -167,3 +167,35 @@ export function sampleEvery(
     },
   };
 }
+
+/** A rate for one player's next update: of the step about to run (1-based), the player, its starting rate. */
+export type LearningRateSchedule = (step: number, player: string, initialRate: number) => number;
+
+/**
+ * Sets every player's learning rate before each round from `schedule(step, player, initialRate)`, where
+ * `initialRate` is the optimizer's rate when training began. For example, annealing for the last quarter,
+ * which sharpens a toy GAN's samples onto its modes far sooner than a constant rate (lesson 04):
+ *   `learningRateSchedule((step, _p, r) => (step > 0.75 * steps ? r / 10 : r))`.
+ * The optimizers must be tsgan's (`adam`, `rmsprop`, `sgd`: they have `setLearningRate`). A schedule is a
+ * function of the step, so a resumed run picks up the rate where it left off.
+ */
+export function learningRateSchedule(schedule: LearningRateSchedule): TrainCallback {
+  const initial = new Map<string, number>();
+  const apply = (state: TrainState, step: number) => {
+    for (const [player, optimizer] of Object.entries(state.optimizers)) {
+      const o = optimizer as tf.Optimizer & { learningRate?: number; setLearningRate?: (r: number) => void };
+      if (typeof o.setLearningRate !== "function" || typeof o.learningRate !== "number") {
+        throw new Error(
+          `learningRateSchedule: the optimizer of player "${player}" (${o.getClassName()}) cannot change its rate; ` +
+            "use tsgan.adam(...), tsgan.rmsprop(...) or tsgan.sgd(...).",
+        );
+      }
+      if (!initial.has(player)) initial.set(player, o.learningRate);
+      o.setLearningRate(schedule(step, player, initial.get(player)!));
+    }
+  };
+  return {
+    onTrainBegin: (state) => apply(state, state.step + 1),
+    onStepEnd: (log, state) => apply(state, log.step + 1),
+  };
+}

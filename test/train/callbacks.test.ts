@@ -5,7 +5,7 @@ import { adam, sgd } from "../../lib/engine/optimizers";
 import { train } from "../../lib/train/loop";
 import { normalLatent, GanObjective, GanSpec } from "../../lib/train/gan-spec";
 import type { StepLog } from "../../lib/train/types";
-import { every, progressBar, sampleEvery, formatProgress, TrainCallback } from "../../lib/train/callbacks";
+import { every, learningRateSchedule, progressBar, sampleEvery, formatProgress, TrainCallback } from "../../lib/train/callbacks";
 import { mlpGenerator, mlpDiscriminator } from "../../lib/models/mlp";
 
 const bceObjective: GanObjective = {
@@ -124,5 +124,39 @@ describe("train/callbacks", () => {
       optimizers: { generator: adam(0.05), discriminator: adam(0.05) },
     });
     assert.notDeepEqual(moving[1], moving[0]);
+  });
+
+  describe("learningRateSchedule", () => {
+    const weightsOf = (gan: GanSpec) => [gan.generator, gan.discriminator].flatMap((n) => (n as unknown as tf.LayersModel).getWeights().map((w) => Array.from(w.dataSync())));
+
+    it("sets each player's rate before every round from schedule(step, player, initial rate)", async () => {
+      const gan = toyGan(3);
+      const seen: string[] = [];
+      const snapshots: number[][][] = [];
+      const rates: number[] = [];
+      const result = await run(5, [
+        // Rate 0 from step 3 on: the weights must stop moving after step 2 — and only then.
+        learningRateSchedule((step, player, initial) => {
+          seen.push(`${step}:${player}:${initial}`);
+          return step >= 3 ? 0 : initial;
+        }),
+        { onStepEnd: (_log, state) => { snapshots.push(weightsOf(gan)); rates.push((state.optimizers.generator as unknown as { learningRate: number }).learningRate); } },
+      ], { gan, optimizers: { generator: sgd(0.05), discriminator: adam(0.01, 0.5) } });
+      // In the game's order of players (the discriminator first).
+      assert.deepEqual(seen.slice(0, 4), ["1:discriminator:0.01", "1:generator:0.05", "2:discriminator:0.01", "2:generator:0.05"]);
+      assert.deepEqual(seen.slice(-2), ["6:discriminator:0.01", "6:generator:0.05"]); // set after the last round too
+      assert.deepEqual(rates, [0.05, 0, 0, 0, 0]); // read after each round's schedule call for the next one
+      assert.notDeepEqual(snapshots[1], snapshots[0], "step 2 (rate 0.05) moved the weights");
+      assert.deepEqual(snapshots[4], snapshots[1], "steps 3–5 (rate 0) left them where step 2 did");
+      Object.values(result.optimizers).forEach((o) => o.dispose());
+    });
+
+    it("refuses an optimizer that cannot change its rate, and a negative rate", async () => {
+      await assert.rejects(
+        run(2, [learningRateSchedule((_s, _p, r) => r)], { optimizers: { generator: tf.train.adam(0.01), discriminator: adam(0.01) } }),
+        /learningRateSchedule: the optimizer of player "generator" \(Adam\) cannot change its rate; use tsgan\.adam/,
+      );
+      assert.throws(() => adam(0.01).setLearningRate(-1), /setLearningRate: the rate must be a finite number ≥ 0, got -1/);
+    });
   });
 });
