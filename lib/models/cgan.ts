@@ -43,13 +43,26 @@ export interface CganOptions {
   numClasses?: number;
   /** "multiply": the chapter's learned embedding ⊙ input; "concatenate": the paper's one-hot appended. */
   conditioning?: CganConditioning;
+  /**
+   * Only for the generator under "multiply". "learned" (the chapter): z ⊙ e_y with e_y a free embedding row.
+   * "normalized": z ⊙ ê_y with ê_y = (e_y − mean(e_y)) / sqrt(var(e_y) + 1e-3), a LayerNormalization of the
+   * row with its scale and offset frozen at 1 and 0. At the embedding's initial scale (var ≈ 8e-4) this
+   * multiplies each row by about 23, so z enters the trunk at about unit scale instead of ≈ 0.03. Measured in
+   * lesson 6 (seed 606, 1,000 steps): with "learned" the row of digit 1 shrank from norm 0.26 to 0.01 within
+   * 250 steps and digit 1 was never drawn (z ⊙ e_1 ≈ 0 gives one image whatever z is); with "normalized" the
+   * same row shrank to 0.10 only and digit 1 was drawn as asked 100 % of the time.
+   */
+  labelEmbedding?: CganLabelEmbedding;
 }
+
+export type CganLabelEmbedding = "learned" | "normalized";
 
 export const CGAN_DEFAULTS = {
   latentDim: 100,
   imageShape: [28, 28, 1] as [number, number, number],
   numClasses: 10,
   conditioning: "multiply" as CganConditioning,
+  labelEmbedding: "learned" as CganLabelEmbedding,
 };
 
 export interface ResolvedCganOptions {
@@ -57,6 +70,7 @@ export interface ResolvedCganOptions {
   imageShape: [number, number, number];
   numClasses: number;
   conditioning: CganConditioning;
+  labelEmbedding: CganLabelEmbedding;
 }
 
 const LEAKY_SLOPE = 0.2;
@@ -83,6 +97,9 @@ export function resolveCganOptions(opts: CganOptions, builder: string): Resolved
       `${builder}: conditioning must be "multiply" (the chapter) or "concatenate" (Mirza & Osindero), got ${JSON.stringify(o.conditioning)}.`,
     );
   }
+  if (o.labelEmbedding !== "learned" && o.labelEmbedding !== "normalized") {
+    throw new Error(`${builder}: labelEmbedding must be "learned" (the chapter) or "normalized", got ${JSON.stringify(o.labelEmbedding)}.`);
+  }
   return { ...o, imageShape: [...s] as [number, number, number] };
 }
 
@@ -93,11 +110,18 @@ export function resolveCganOptions(opts: CganOptions, builder: string): Resolved
  */
 export function conditionOnLabel(
   features: tf.SymbolicTensor, label: tf.SymbolicTensor, numClasses: number, conditioning: CganConditioning, name: string,
+  labelEmbedding: CganLabelEmbedding = "learned",
 ): tf.SymbolicTensor {
   const width = features.shape[features.shape.length - 1] as number;
   if (conditioning === "multiply") {
     const embedded = tf.layers.embedding({ inputDim: numClasses, outputDim: width, name: `${name}_label_embedding` }).apply(label);
-    const flat = tf.layers.flatten({ name: `${name}_label_flatten` }).apply(embedded) as tf.SymbolicTensor;
+    let flat = tf.layers.flatten({ name: `${name}_label_flatten` }).apply(embedded) as tf.SymbolicTensor;
+    if (labelEmbedding === "normalized") {
+      // Each row to mean 0, divided by sqrt(var + 1e-3) (LayerNormalization's epsilon). The layer's scale and
+      // offset stay frozen at 1 and 0 (2·width untrained weights), so the trainable parameter count is the chapter's. (tfjs's LayerNormalization
+      // without them, center = scale = false, fails in the backward pass.)
+      flat = tf.layers.layerNormalization({ trainable: false, name: `${name}_label_normalize` }).apply(flat) as tf.SymbolicTensor;
+    }
     return tf.layers.multiply({ name: `${name}_multiply` }).apply([features, flat]) as tf.SymbolicTensor;
   }
   const oneHot = tf.layers.embedding({
@@ -114,11 +138,11 @@ export function conditionOnLabel(
 export function conditionalGenerator(
   buildTrunk: (inputSize: number) => tf.LayersModel, opts: CganOptions = {}, name = "cgan_generator",
 ): tf.LayersModel {
-  const { latentDim, numClasses, conditioning, imageShape } = resolveCganOptions(opts, name);
+  const { latentDim, numClasses, conditioning, imageShape, labelEmbedding } = resolveCganOptions(opts, name);
   const z = tf.input({ shape: [latentDim], name: `${name}_z` });
   const label = tf.input({ shape: [1], dtype: "int32", name: `${name}_label` });
   // [latentDim] → [latentDim] (multiply) or [latentDim + numClasses] (concatenate)
-  const joined = conditionOnLabel(z, label, numClasses, conditioning, name);
+  const joined = conditionOnLabel(z, label, numClasses, conditioning, name, labelEmbedding);
   const trunk = buildTrunk(joined.shape[1] as number);
   const image = trunk.apply(joined) as tf.SymbolicTensor; // → [H, W, C] in [-1, 1]
   const model = tf.model({ inputs: [z, label], outputs: image, name });

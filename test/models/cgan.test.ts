@@ -126,6 +126,27 @@ describe("models/cgan", () => {
     d.dispose();
   });
 
+  it('labelEmbedding "normalized": z ⊙ ê_y with ê_y = (e_y − mean) / sqrt(var + 1e-3), and no trained weights added', () => {
+    seed(3);
+    const g = buildCganGenerator({ labelEmbedding: "normalized" });
+    // The chapter's counts plus the LayerNormalization's frozen scale and offset (2 · 100).
+    assert.equal(g.countParams(), 1000 + 1493520 + 200);
+    assert.equal(trainableCount(g), 1000 + 1493520 - 3584);
+    const norm = g.layers.find((l) => l.name.endsWith("_label_normalize"));
+    assert.ok(norm && !norm.trainable);
+    const embedding = g.layers.find((l) => l.getClassName() === "Embedding")!;
+    const sub = tf.model({ inputs: g.inputs[1], outputs: norm.output as tf.SymbolicTensor });
+    for (const label of [1, 7]) {
+      const got = tf.tidy(() => Array.from((sub.predict(ids([label])) as tf.Tensor).dataSync()));
+      const row = tf.tidy(() => Array.from(embedding.getWeights()[0].slice([label, 0], [1, 100]).dataSync()));
+      const m = mean(row), v = mean(row.map((x) => (x - m) ** 2));
+      const want = row.map((x) => (x - m) / Math.sqrt(v + 1e-3));
+      assert.ok(got.every((x, i) => Math.abs(x - want[i]) < 1e-4), `label ${label}: ${got.slice(0, 3)} vs ${want.slice(0, 3)}`);
+    }
+    assert.throws(() => buildCganGenerator({ labelEmbedding: "scaled" as never }), /labelEmbedding must be "learned" \(the chapter\) or "normalized"/);
+    g.dispose();
+  });
+
   it("labelColumn reads ids, columns and one-hot rows alike and rejects other shapes", () => {
     const expected = [[2], [0], [9]];
     const forms = [tf.tensor1d([2, 0, 9], "int32"), ids([2, 0, 9]), tf.oneHot(tf.tensor1d([2, 0, 9], "int32"), 10)];
