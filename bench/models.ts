@@ -3,7 +3,8 @@
  * the toy rows, its own batch. Shared by `npm run bench` (run.ts) and the per-kernel profile (profile.ts).
  */
 import { type GanSpec } from "../lib/train/gan-spec";
-import { type Game } from "../lib/train/types";
+import * as tf from "@tensorflow/tfjs";
+import { type Batch, type Game } from "../lib/train/types";
 import { adam } from "../lib/engine/optimizers";
 import { mlpDiscriminator, mlpGanSpec, mlpGenerator } from "../lib/models/mlp";
 import { vanillaGanSpec } from "../lib/models/vanilla-gan";
@@ -110,3 +111,19 @@ export const MODELS: Record<string, BenchModel> = {
 
 export const DEFAULT_MODELS = ["vanilla", "dcgan", "cgan", "acgan", "wgan-gp", "sngan-mlp", "bigan", "vae-gan", "toy-gan", "wgan-gp-toy"];
 
+
+/**
+ * The real batches a benchmark run cycles through: `REAL_POOL` random tensors of the model's data shape
+ * (uniform in [-1, 1]; speed does not depend on values), with random labels for the conditional models.
+ * The loop disposes every batch it is given, so `data` hands out clones (new handles on the same data);
+ * `dispose` frees the pool.
+ */
+export function benchBatches(model: BenchModel, batch: number): { data: (n: number, i: number) => Batch; dispose(): void } {
+  const reals = Array.from({ length: REAL_POOL }, () => tf.randomUniform([batch, ...(model.dataShape ?? IMAGE_SHAPE)], -1, 1));
+  const labels = Array.from({ length: REAL_POOL }, () => tf.randomUniform([batch], 0, 10, "int32"));
+  return {
+    data: (_n, i) =>
+      model.labelled ? { x: reals[i % REAL_POOL].clone(), labels: labels[i % REAL_POOL].clone() } : { x: reals[i % REAL_POOL].clone() },
+    dispose: () => tf.dispose([...reals, ...labels]),
+  };
+}

@@ -16,9 +16,9 @@ import { ready } from "../lib/engine/backend";
 import { seed } from "../lib/engine/seed";
 import { train } from "../lib/train/loop";
 import { isGame } from "../lib/train/gan-spec";
-import { type Batch, type Network } from "../lib/train/types";
+import { type Network } from "../lib/train/types";
 import { tableMarkdown } from "../lib/plots/table";
-import { IMAGE_SHAPE, MODELS, REAL_POOL } from "./models";
+import { MODELS, benchBatches } from "./models";
 
 interface Options { model: string; steps: number; warmup: number; top: number; batch: number; out: string | null }
 
@@ -82,10 +82,8 @@ async function runSteps(o: Options, mark: (at: "start" | "end") => void): Promis
   const model = MODELS[o.model];
   const gan = model.gan();
   const batch = model.batch ?? o.batch;
-  const reals = Array.from({ length: REAL_POOL }, () => tf.randomUniform([batch, ...(model.dataShape ?? IMAGE_SHAPE)], -1, 1));
-  const labels = Array.from({ length: REAL_POOL }, () => tf.randomUniform([batch], 0, 10, "int32"));
-  const data = (_n: number, i: number): Batch =>
-    model.labelled ? { x: reals[i % REAL_POOL].clone(), labels: labels[i % REAL_POOL].clone() } : { x: reals[i % REAL_POOL].clone() };
+  const real = benchBatches(model, batch);
+  const data = real.data;
   let done = 0;
   try {
     const run = await train({
@@ -100,7 +98,7 @@ async function runSteps(o: Options, mark: (at: "start" | "end") => void): Promis
     });
     Object.values(run.optimizers).forEach((opt) => opt.dispose());
   } finally {
-    tf.dispose([...reals, ...labels]);
+    real.dispose();
     const networks: Record<string, Network> = isGame(gan) ? gan.networks : { generator: gan.generator, discriminator: gan.discriminator };
     for (const net of Object.values(networks)) (net as unknown as tf.LayersModel).dispose();
   }

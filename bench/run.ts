@@ -46,8 +46,8 @@ import { wasmBuild } from "../lib/engine/wasm-threads";
 import { seed } from "../lib/engine/seed";
 import { train } from "../lib/train/loop";
 import { isGame, type GanSpec } from "../lib/train/gan-spec";
-import { trainableVariables, type Batch, type Game, type Network } from "../lib/train/types";
-import { DEFAULT_MODELS, IMAGE_SHAPE, MODELS, REAL_POOL } from "./models";
+import { trainableVariables, type Game, type Network } from "../lib/train/types";
+import { DEFAULT_MODELS, MODELS, benchBatches } from "./models";
 import { tableMarkdown } from "../lib/plots/table";
 
 /** The real batch of a row: its own (the toy rows), else `--batch`. */
@@ -188,11 +188,8 @@ async function benchTsgan(name: string, opts: Options): Promise<TsganResult> {
     error: null,
   };
   const batch = batchOf(name, opts);
-  const reals = Array.from({ length: REAL_POOL }, () => tf.randomUniform([batch, ...(model.dataShape ?? IMAGE_SHAPE)], -1, 1));
-  const labels = Array.from({ length: REAL_POOL }, () => tf.randomUniform([batch], 0, 10, "int32"));
-  // The loop disposes every batch it is given, so each step gets clones (new handles on the same data).
-  const data = (_n: number, i: number): Batch =>
-    model.labelled ? { x: reals[i % REAL_POOL].clone(), labels: labels[i % REAL_POOL].clone() } : { x: reals[i % REAL_POOL].clone() };
+  const real = benchBatches(model, batch);
+  const data = real.data;
   const warmupMs = Math.min(3000, opts.seconds * 100);
   let w0 = 0;
   let t0 = 0;
@@ -234,7 +231,7 @@ async function benchTsgan(name: string, opts: Options): Promise<TsganResult> {
     result.error = ((err as Error).message || String(err)).split("\n")[0];
   } finally {
     optimizers.forEach((o) => o.dispose());
-    tf.dispose([...reals, ...labels]);
+    real.dispose();
     // Every benchmarked network is a tf.LayersModel.
     for (const net of Object.values(networks)) (net as unknown as tf.LayersModel).dispose();
   }

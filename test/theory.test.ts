@@ -187,3 +187,26 @@ describe("theory: fitGaussianByKl (mode covering vs mode seeking)", () => {
     assert.throws(() => theory.fitGaussianByKl(grid, [1, 2], "forward"), /grid's length 1601/);
   });
 });
+
+describe("theory: kernelDensity", () => {
+  const grid = linspace(-3, 5, 401);
+  it("of many N(1, 0.5²) samples approaches that density and integrates to 1", () => {
+    // Normal samples by inverting the CDF at evenly spaced probabilities: no randomness in the test.
+    const n = 4000;
+    const samples = Array.from({ length: n }, (_, i) => theory.inverseCdf((x) => theory.normalCdf((x - 1) / 0.5), (i + 0.5) / n));
+    const estimate = theory.kernelDensity(samples, grid);
+    const exact = gaussianDensity(grid, 1, 0.5);
+    const worst = Math.max(...Array.from(estimate, (v, i) => Math.abs(v - exact[i])));
+    // Silverman's h = 1.06·0.5·4000^(−1/5) ≈ 0.101 widens the estimate to σ ≈ √(0.25 + 0.0102): peak 0.782 vs 0.798.
+    assert.ok(worst < 0.025, `max |estimate − density| = ${worst}`);
+    assert.ok(Math.abs(trapezoid(estimate, grid) - 1) < 1e-6);
+  });
+  it("with a given bandwidth is the average of Gaussians at the samples; identical samples get the minimum bandwidth", () => {
+    const estimate = theory.kernelDensity([0, 2], grid, { bandwidth: 0.3 });
+    const byHand = gaussianDensity(grid, 0, 0.3).map((v, i) => (v + gaussianDensity(grid, 2, 0.3)[i]) / 2);
+    assert.ok(Math.max(...Array.from(estimate, (v, i) => Math.abs(v - byHand[i]))) < 1e-12);
+    const point = theory.kernelDensity([1, 1, 1], grid);
+    assert.ok(Math.abs(Math.max(...point) - 1 / (0.02 * Math.sqrt(2 * Math.PI))) < 1e-9);
+    assert.throws(() => theory.kernelDensity([], grid), /at least one sample/);
+  });
+});
