@@ -14,3 +14,4 @@ export * from "./pacgan";
 export * from "./mrgan";
 export * from "./feature-matching";
 export * from "./registry";
+export * from "./reference";

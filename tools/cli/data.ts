@@ -9,6 +9,7 @@
 import * as tf from "@tensorflow/tfjs";
 import { makeRandom, permutation } from "../../lib/engine/seed";
 import { loadMnist, mnistTensors } from "../../lib/data/mnist";
+import { embeddedMnistSplit, selectRows } from "../../lib/metrics/classifier";
 import { gridOfGaussians, ringOfGaussians, ToyDataset } from "../../lib/data/toy";
 import { getDataset, DatasetInfo, DatasetName } from "../../lib/models/registry";
 import { shuffledBatches } from "../../lib/train/batches";
@@ -53,7 +54,9 @@ export function toyDataset(name: DatasetName): ToyDataset | undefined {
 }
 
 function loadImages(info: DatasetInfo): RunData {
-  const data = loadMnist({ source: info.name === "fashion-mnist" ? "fashion" : "embedded" });
+  const all = loadMnist({ source: info.name === "fashion-mnist" ? "fashion" : "embedded" });
+  const rows = info.name === "mnist-train" ? selectRows(all, embeddedMnistSplit(all.count).train) : undefined;
+  const data = rows ? { ...all, ...rows, count: rows.labels.length } : all;
   const { x, labels } = mnistTensors(data);
   return { info, x, labels, dispose: () => tf.dispose([x, labels]) };
 }

@@ -59,7 +59,7 @@ function drawMany(game: Game, n: number, seed: number): { values: Float32Array; 
 }
 
 async function imageMetrics(config: RunConfig, game: Game, data: RunData, n: number, seed: number): Promise<Record<string, unknown>> {
-  const classifier = await loadClassifier((config.dataset === "mnist" ? "mnist" : "fashion-mnist") as ClassifierName);
+  const classifier = await loadClassifier((config.dataset === "fashion-mnist" ? "fashion-mnist" : "mnist") as ClassifierName);
   try {
     const { values, asked } = drawMany(game, n, seed);
     const real = someExamples(data, n, seed);
