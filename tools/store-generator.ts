@@ -10,6 +10,7 @@
 import * as fs from "fs";
 import * as path from "path";
 import * as tf from "@tensorflow/tfjs";
+import { ready } from "../lib/engine/backend";
 import { fileSystem } from "../lib/io/files";
 import { latestCheckpoint, readCheckpointState } from "../lib/train/checkpoint";
 import { getDataset, getVariant } from "../lib/models/registry";
@@ -78,6 +79,7 @@ async function main(argv: string[]): Promise<number> {
     } else positional.push(argv[i]);
   }
   if (positional.length !== 2) throw new Error(`give the run folder and the reference's name; ${USAGE}`);
+  await ready({ ...process.env, TSGAN_QUIET: "1" });
   console.log(await storeGenerator(positional[0], positional[1], { backend: flags.backend, root: flags.root }));
   return 0;
 }
