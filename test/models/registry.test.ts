@@ -46,7 +46,8 @@ describe("models/registry", function () {
   });
 
   for (const variant of GAN_VARIANTS) {
-    for (const dataset of supportedDatasets(variant)) {
+    // mnist-train is mnist's shape (a subset of its rows): one image dataset of each shape is enough here.
+    for (const dataset of supportedDatasets(variant).filter((d) => d !== "mnist-train")) {
       it(`${variant.name} on ${dataset}: builds, trains one step, leaks no tensor`, async function () {
         this.timeout(120000);
         const before = tf.memory().numTensors;
@@ -77,10 +78,10 @@ describe("models/registry", function () {
   }
 
   it("refuses a dataset a variant does not train on, naming those it does", () => {
-    assert.throws(() => buildVariant("dcgan", "ring"), /variant "dcgan" does not train on "ring" \(2-D points\); it trains on mnist, fashion-mnist\./);
-    assert.throws(() => buildVariant("vae", "grid"), /it trains on mnist, fashion-mnist\./);
+    assert.throws(() => buildVariant("dcgan", "ring"), /variant "dcgan" does not train on "ring" \(2-D points\); it trains on mnist, mnist-train, fashion-mnist\./);
+    assert.throws(() => buildVariant("vae", "grid"), /it trains on mnist, mnist-train, fashion-mnist\./);
     assert.throws(() => buildVariant("nope", "mnist"), /unknown variant "nope"; the variants are vanilla, dcgan, .*mdgan\./);
-    assert.throws(() => buildVariant("vanilla", "cifar" as never), /unknown dataset "cifar"; the datasets are mnist, fashion-mnist, ring, grid\./);
+    assert.throws(() => buildVariant("vanilla", "cifar" as never), /unknown dataset "cifar"; the datasets are mnist, mnist-train, fashion-mnist, ring, grid\./);
   });
 
   it("refuses trunks a variant does not have, and trunks on points", () => {

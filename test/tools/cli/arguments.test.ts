@@ -17,7 +17,7 @@ describe("tools/cli: arguments, help and list", function () {
   const variants = variantNames().join(", ");
   const mistakes: [string, string[], RegExp][] = [
     ["an unknown variant", ["train", "stylegan", "--dataset", "ring", "--steps", "5"], new RegExp(`unknown variant "stylegan"; the variants are ${variants}\\.`)],
-    ["an unknown dataset", ["train", "vanilla", "--dataset", "cifar10", "--steps", "5"], /unknown dataset "cifar10" for --dataset; the datasets are mnist, fashion-mnist, ring, grid\./],
+    ["an unknown dataset", ["train", "vanilla", "--dataset", "cifar10", "--steps", "5"], /unknown dataset "cifar10" for --dataset; the datasets are mnist, mnist-train, fashion-mnist, ring, grid\./],
     ["negative steps", ["train", "vanilla", "--dataset", "ring", "--steps", "-5"], /--steps must be a positive integer, got "-5"\./],
     ["non-integer steps", ["train", "vanilla", "--dataset", "ring", "--steps", "2.5"], /--steps must be a positive integer, got "2\.5"\./],
     ["zero steps", ["train", "vanilla", "--dataset", "ring", "--steps=0"], /--steps must be a positive integer, got "0"\./],
@@ -28,7 +28,7 @@ describe("tools/cli: arguments, help and list", function () {
     ["an unknown flag of sample", ["sample", "runs/x", "--count", "3"], /unknown flag --count for tsgan sample; its flags are --n, --out, --seed, --help\./],
     ["a flag without its value", ["train", "vanilla", "--dataset", "ring", "--steps"], /--steps needs a value \(N\)\./],
     ["a bad seed", ["train", "vanilla", "--dataset", "ring", "--steps", "3", "--seed", "x1"], /--seed must be an integer from 0 to 4294967295, got "x1"\./],
-    ["a variant on data it does not take", ["train", "dcgan", "--dataset", "ring", "--steps", "3"], /variant "dcgan" does not train on "ring" \(2-D points\); it trains on mnist, fashion-mnist\./],
+    ["a variant on data it does not take", ["train", "dcgan", "--dataset", "ring", "--steps", "3"], /variant "dcgan" does not train on "ring" \(2-D points\); it trains on mnist, mnist-train, fashion-mnist\./],
     ["a trunk a variant lacks", ["train", "wgan", "--dataset", "mnist", "--steps", "3", "--trunk", "resnet"], /variant "wgan" has no trunk "resnet"; its trunks are mlp, conv\./],
     ["an odd batch for PacGAN", ["train", "pacgan", "--dataset", "ring", "--steps", "3", "--batch-size", "33"], /--batch-size must be a multiple of 2 for pacgan .*got 33\./],
     ["--resume with --overwrite", ["train", "vanilla", "--dataset", "ring", "--steps", "3", "--resume", "--overwrite", "--out", "nowhere"], /give --resume .* or --overwrite .*, not both\./],
@@ -93,7 +93,7 @@ describe("tools/cli: arguments, help and list", function () {
     for (const name of variantNames()) assert.match(r.stdout, new RegExp(`^  ${name} +\\S`, "m"), name);
     for (const name of DATASET_NAMES) assert.match(r.stdout, new RegExp(`^  ${name} +\\S`, "m"), name);
     assert.match(r.stdout, /Goodfellow et al\. 2014/);
-    assert.match(r.stdout, /^ +datasets: mnist, fashion-mnist$/m, "dcgan trains on images only");
+    assert.match(r.stdout, /^ +datasets: mnist, mnist-train, fashion-mnist$/m, "dcgan trains on images only");
   });
 
   it("package.json's bin is the compiled CLI, which starts with a shebang; `files` ships what it needs", () => {

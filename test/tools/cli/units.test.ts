@@ -4,7 +4,9 @@
  */
 import { strict as assert } from "assert";
 import { CommandSpec, helpText, parseArgs, positiveInteger, UsageError } from "../../../tools/cli/args";
-import { nearestModes } from "../../../tools/cli/data";
+import { loadData, nearestModes } from "../../../tools/cli/data";
+import { embeddedMnistSplit } from "../../../lib/metrics/classifier";
+import { loadMnist } from "../../../lib/data/mnist";
 import { scatterPng } from "../../../tools/cli/pictures";
 import { formatDuration, Interrupt, progressWithEta } from "../../../tools/cli/progress";
 import { ringOfGaussians } from "../../../lib/data/toy";
@@ -100,6 +102,25 @@ describe("tools/cli: parts", () => {
     early.remove();
     await early.callback.onTrainBegin?.(fakeState(0, 10, () => stops++));
     assert.equal(stops, 2);
+  });
+
+  it("mnist-train: the 8,000 training rows of the embedded split, never a held-out digit", () => {
+    const all = loadMnist({ source: "embedded" });
+    const rows = embeddedMnistSplit(all.count).train;
+    const data = loadData("mnist-train", 1);
+    try {
+      assert.deepEqual(data.x.shape, [8000, 28, 28, 1]);
+      const x = data.x.dataSync(), labels = data.labels.dataSync();
+      for (const i of [0, 1, 3999, 7999]) {
+        const row = rows[i];
+        assert.equal(row % 5 === 4, false, "a held-out row");
+        assert.equal(labels[i], all.labels[row]);
+        assert.deepEqual(Array.from(x.subarray(i * 784, (i + 1) * 784)), Array.from(all.images.subarray(row * 784, (row + 1) * 784)));
+      }
+      assert.deepEqual(Array.from({ length: 10 }, (_, d) => Array.from(labels).filter((l) => l === d).length).every((n) => n >= 600), true, "every digit is there");
+    } finally {
+      data.dispose();
+    }
   });
 
   it("scatterPng: a PNG of the given size; nearestModes labels ring points by the mode they came from", () => {
