@@ -13,7 +13,7 @@ import * as tf from "@tensorflow/tfjs";
 import { ready } from "../lib/engine/backend";
 import { fileSystem } from "../lib/io/files";
 import { latestCheckpoint, readCheckpointState } from "../lib/train/checkpoint";
-import { getDataset, getVariant } from "../lib/models/registry";
+import { getDataset } from "../lib/models/registry";
 import { referenceCommand, referenceGeneratorDir, storeReferenceGenerator } from "../lib/models/reference";
 import { readRunConfig, RunConfig, runPaths } from "./cli/run-folder";
 
@@ -30,8 +30,6 @@ export function trainArguments(config: RunConfig, steps = config.options.steps):
     ...(v.latentDim !== undefined ? ["--latent-dim", String(v.latentDim)] : []),
   ].join(" ");
 }
-
-const checkpointStepOf = (checkpoint: string) => readCheckpointState(checkpoint).step;
 
 export async function storeGenerator(runDir: string, name: string, options: { backend?: string; root?: string } = {}): Promise<string> {
   const config = readRunConfig(runDir);
@@ -56,10 +54,9 @@ export async function storeGenerator(runDir: string, name: string, options: { ba
     backend: options.backend ?? "not recorded",
     // The checkpoint's step, not the run's target: a run stopped early at step s is exactly a run of s steps
     // (every step's randomness follows from (seed, step); nothing depends on the target).
-    command: referenceCommand(trainArguments(config, checkpointStepOf(last)), `runs/${name}`, name),
+    command: referenceCommand(trainArguments(config, readCheckpointState(last).step), `runs/${name}`, name),
     tsganVersion: config.tsgan,
   });
-  getVariant(config.variant); // the run names a variant this tsgan has (readRunConfig checked it too)
   return `stored ${config.variant} (${meta.parameters} weights, step ${meta.steps}) in ${out}`;
 }
 
