@@ -4,6 +4,6 @@ import { ready } from "../lib/engine/backend";
 export const mochaHooks = {
   async beforeAll(this: Mocha.Context) {
     this.timeout(60000);
-    await ready({ ...process.env, TSGAN_QUIET: "1" });
+    await ready({ env: { ...process.env, TSGAN_QUIET: "1" } });
   },
 };

@@ -76,7 +76,7 @@ async function main(argv: string[]): Promise<number> {
     } else positional.push(argv[i]);
   }
   if (positional.length !== 2) throw new Error(`give the run folder and the reference's name; ${USAGE}`);
-  await ready({ ...process.env, TSGAN_QUIET: "1" });
+  await ready({ env: { ...process.env, TSGAN_QUIET: "1" } });
   console.log(await storeGenerator(positional[0], positional[1], { backend: flags.backend, root: flags.root }));
   return 0;
 }

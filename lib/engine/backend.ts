@@ -13,7 +13,7 @@ import * as tf from "@tensorflow/tfjs";
 import { installSecondOrderGradients } from "./gradients";
 import { installCpuKernelFixes, installWasmKernels } from "./wasm-kernels";
 import { installPerfKernels } from "./perf-kernels";
-import { parseWasmThreads, registerThreadedWasm, wasmBuild } from "./wasm-threads";
+import { MAX_WASM_THREADS, parseWasmThreads, registerThreadedWasm, wasmBuild } from "./wasm-threads";
 
 /** What `TSGAN_BACKEND` accepts, fastest first. */
 export const BACKEND_CHOICES = ["node-gpu", "webgpu", "node", "wasm", "cpu"] as const;
@@ -91,7 +91,7 @@ function loadPackage(c: Candidate): string | null {
 }
 
 /** Makes `c` the active backend and checks it computes; returns why not, or null on success. */
-async function activate(c: Candidate, env: NodeJS.ProcessEnv = process.env): Promise<string | null> {
+async function activate(c: Candidate, env: NodeJS.ProcessEnv = process.env, wasmThreads?: number): Promise<string | null> {
   if (c.choice === "webgpu") {
     // Dawn and a GPU adapter must exist before tfjs-backend-webgpu is required (it registers only then).
     const noGpu = await (require("./webgpu") as typeof import("./webgpu")).prepareWebGpu();
@@ -101,7 +101,7 @@ async function activate(c: Candidate, env: NodeJS.ProcessEnv = process.env): Pro
   if (loadError) return loadError;
   if (c.choice === "wasm") {
     installWasmKernels();
-    registerThreadedWasm(parseWasmThreads(env.TSGAN_WASM_THREADS)); // both cores (wasm-threads.ts)
+    registerThreadedWasm(wasmThreadsFor(env, wasmThreads)); // both cores (wasm-threads.ts)
   }
   if (c.choice === "cpu") installCpuKernelFixes();
   installPerfKernels();
@@ -145,13 +145,25 @@ function describe(info: EngineInfo): string {
   return `tsgan: backend ${info.choice}${info.choice === "wasm" ? ` ${wasmThreadsText()}` : ""} (${why})`;
 }
 
-async function start(env: NodeJS.ProcessEnv): Promise<EngineInfo> {
+/**
+ * The wasm thread count: `TSGAN_WASM_THREADS` when it is set (the user's or CI's explicit choice wins),
+ * else the caller's preference, else one per core.
+ */
+export function wasmThreadsFor(env: NodeJS.ProcessEnv, preferred?: number): number {
+  if ((env.TSGAN_WASM_THREADS ?? "").trim() !== "" || preferred === undefined) return parseWasmThreads(env.TSGAN_WASM_THREADS);
+  if (!Number.isInteger(preferred) || preferred < 1 || preferred > MAX_WASM_THREADS) {
+    throw new Error(`tsgan.ready: wasmThreads must be an integer from 1 to ${MAX_WASM_THREADS}, got ${preferred}; leave it out for one thread per core.`);
+  }
+  return preferred;
+}
+
+async function start(env: NodeJS.ProcessEnv, wasmThreads?: number): Promise<EngineInfo> {
   installSecondOrderGradients();
   const forcedChoice = parseBackendChoice(env.TSGAN_BACKEND);
   let info: EngineInfo | null = null;
   if (forcedChoice) {
     const c = CANDIDATES.find((x) => x.choice === forcedChoice)!;
-    const reason = await activate(c, env);
+    const reason = await activate(c, env, wasmThreads);
     if (reason) {
       throw new Error(
         `TSGAN_BACKEND=${forcedChoice} cannot be used: ${reason}. Install it with: ${c.install}; ` +
@@ -162,7 +174,7 @@ async function start(env: NodeJS.ProcessEnv): Promise<EngineInfo> {
   } else {
     const skipped: EngineInfo["skipped"] = [];
     for (const c of CANDIDATES) {
-      const reason = await activate(c, env);
+      const reason = await activate(c, env, wasmThreads);
       if (reason === null) {
         info = { choice: c.choice, tfName: c.tfName, skipped, forced: false };
         break;
@@ -180,12 +192,36 @@ async function start(env: NodeJS.ProcessEnv): Promise<EngineInfo> {
  * Starts the engine once and resolves to what it chose. Every entry point that computes awaits this;
  * a notebook's first cell does too (`await tsgan.ready()`), so the choice is printed where it is seen.
  */
-export function ready(env: NodeJS.ProcessEnv = process.env): Promise<EngineInfo> {
+export interface ReadyOptions {
+  /** The environment to read `TSGAN_BACKEND`, `TSGAN_WASM_THREADS` and `TSGAN_QUIET` from. Default `process.env`. */
+  env?: NodeJS.ProcessEnv;
+  /**
+   * Threads for the wasm backend when `TSGAN_WASM_THREADS` is not set. Default: one per core. Networks of a
+   * few thousand weights (the toy lessons) run faster on 1: each kernel is too small to share, and waking
+   * the second thread for every kernel costs more than it saves (bench/notes/threaded-wasm.md).
+   */
+  wasmThreads?: number;
+}
+
+export function ready(options: ReadyOptions = {}): Promise<EngineInfo> {
+  const env = options.env ?? process.env;
   if (!engine) {
-    engine = start(env);
+    engine = start(env, options.wasmThreads);
     engine.catch(() => {
       engine = null; // let a corrected environment try again
     });
+  } else if (options.wasmThreads !== undefined) {
+    // The pool is fixed once the backend has started (a re-run notebook cell lands here): say so, do not fail.
+    const asked = wasmThreadsFor(env, options.wasmThreads);
+    void engine.then(
+      (info) => {
+        const running = wasmBuild();
+        if (info.choice === "wasm" && running.fallbackReason === null && running.threads !== asked) {
+          console.warn(`tsgan: the engine already runs wasm on ${running.threads} thread(s); restart the kernel (or process) for ${asked}.`);
+        }
+      },
+      () => undefined,
+    );
   }
   return engine;
 }

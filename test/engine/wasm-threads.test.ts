@@ -3,6 +3,7 @@ import { spawnSync } from "child_process";
 import * as os from "os";
 import * as path from "path";
 import { MAX_WASM_THREADS, parseWasmThreads } from "../../lib/engine/wasm-threads";
+import { wasmThreadsFor } from "../../lib/engine/backend";
 
 const CHILD = path.resolve(__dirname, "../fixtures/engine/wasm-threads-child.js");
 
@@ -72,6 +73,27 @@ describe("engine/wasm-threads", function () {
     const r = runChild("lots");
     assert.notEqual(r.status, 0);
     assert.match(r.err, /TSGAN_WASM_THREADS=lots is not a thread count tsgan can use: give an integer from 1 to 8/);
+  });
+
+  it("ready({ wasmThreads }) sets the count when TSGAN_WASM_THREADS is unset, and the variable wins when set", () => {
+    const preferred = runChild("", ["prefer1"]);
+    assert.equal(preferred.status, 0, `${preferred.out}\n${preferred.err}`);
+    assert.equal(preferred.result!.threads, 1);
+    assert.match(preferred.out, /tsgan: backend wasm 1 thread \(/);
+    const overridden = runChild("2", ["prefer1"]);
+    assert.equal(overridden.status, 0, `${overridden.out}\n${overridden.err}`);
+    assert.equal(overridden.result!.threads, 2);
+    assert.equal(overridden.result!.fallbackReason, null);
+  });
+
+  it("wasmThreadsFor: the variable, else the preference (checked), else one per core", () => {
+    assert.equal(wasmThreadsFor({}, 1), 1);
+    assert.equal(wasmThreadsFor({ TSGAN_WASM_THREADS: "" }, 3), 3);
+    assert.equal(wasmThreadsFor({ TSGAN_WASM_THREADS: "2" }, 1), 2);
+    assert.equal(wasmThreadsFor({}), parseWasmThreads(undefined));
+    for (const bad of [0, 1.5, 9, NaN]) {
+      assert.throws(() => wasmThreadsFor({}, bad), /tsgan.ready: wasmThreads must be an integer from 1 to 8, got .*; leave it out for one thread per core/);
+    }
   });
 
   it(`auto uses the machine's cores (${os.cpus().length} here, at most 8)`, () => {

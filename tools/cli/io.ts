@@ -12,6 +12,6 @@ export interface Io {
  * is reported at once, without waiting for a backend. `announce` says on stderr which backend it is.
  */
 export async function startEngine(io: Io, announce = false): Promise<void> {
-  const engine = await ready({ ...process.env, TSGAN_QUIET: "1" });
+  const engine = await ready({ env: { ...process.env, TSGAN_QUIET: "1" } });
   if (announce) io.err.write(`tsgan: backend ${engine.choice}\n`);
 }

@@ -178,12 +178,18 @@ async function runNotebook(file: string, opts: RunOptions): Promise<NotebookResu
       if (cell.cell_type !== "code" || code.trim() === "") continue;
       const collector = new OutputCollector(displays);
       collectors.set(cell, collector);
+      const cellStarted = new Date();
       const failed = await runCell(kernel, code, collector, cell, {
         cell: sourceNumber[i],
         timeoutMs: Math.min(cellTimeoutMs, deadline - Date.now()),
         notebookLimited: deadline - Date.now() < cellTimeoutMs,
         notebookTimeoutMs: opts.notebookTimeoutMs ?? DEFAULT_NOTEBOOK_TIMEOUT_MS,
       });
+      // nbclient's convention, so Jupyter's tools (and a reader hunting the slow cell) can see each cell's time
+      cell.metadata = {
+        ...cell.metadata,
+        execution: { "shell.execute_request": cellStarted.toISOString(), "shell.execute_reply": new Date().toISOString() },
+      };
       if (failed) {
         errors.push(failed);
         error ??= failed;

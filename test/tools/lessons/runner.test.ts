@@ -72,6 +72,12 @@ describe("lessons: runner on tslab", function () {
     // newDisplay: one output, updated in place to the last value
     const live = cellWith(notebook, "newDisplay").outputs ?? [];
     assert.deepEqual(live, [{ output_type: "display_data", data: { "text/plain": ["step 3"] }, metadata: {} }]);
+    // every executed cell records when it started and ended (nbclient's metadata.execution)
+    for (const cell of notebook.cells.filter((c) => c.cell_type === "code" && sourceText(c.source).trim() !== "")) {
+      const times = cell.metadata.execution as Record<string, string>;
+      const [request, reply] = [Date.parse(times["shell.execute_request"]), Date.parse(times["shell.execute_reply"])];
+      assert.ok(Number.isFinite(request) && reply >= request, JSON.stringify(times));
+    }
     const mixed = cellWith(notebook, "a warning").outputs;
     assert.equal(streamText(mixed, "stderr"), "a warning on stderr\n");
     assert.equal(streamText(mixed, "stdout"), "done\n");
