@@ -370,22 +370,38 @@ export function askedClassAccuracy(
 export interface SampleQuality {
   classifierScore: ClassifierScore;
   coverage: ClassCoverage;
-  /** Against `reference` when one was given. */
+  /** Against `reference` (or `referenceFeatures`) when one was given. */
   frechetDistance?: number;
 }
 
+export interface SampleQualityOptions extends ClassifierScoreOptions {
+  /** Reference images (e.g. held-out real digits) for the Fréchet distance; classified on every call. */
+  reference?: ImageInput;
+  /**
+   * The reference's features, `classifier.evaluate(reference).features`, computed once: scoring many sample
+   * sets against one reference (a curve over training, a table of models) then classifies it only once.
+   */
+  referenceFeatures?: Float32Array;
+}
+
 /** Classifier score, class coverage and (with reference images, e.g. held-out real data) the Fréchet distance. */
-export function sampleQuality(
-  classifier: Classifier, samples: ImageInput, options: ClassifierScoreOptions & { reference?: ImageInput } = {},
-): SampleQuality {
+export function sampleQuality(classifier: Classifier, samples: ImageInput, options: SampleQualityOptions = {}): SampleQuality {
+  if (options.reference !== undefined && options.referenceFeatures !== undefined) {
+    throw new Error("tsgan.metrics.sampleQuality: give reference or referenceFeatures, not both (the features are the reference's, computed once).");
+  }
+  if (options.referenceFeatures !== undefined && (options.referenceFeatures.length === 0 || options.referenceFeatures.length % CLASSIFIER_FEATURES !== 0)) {
+    throw new Error(
+      `tsgan.metrics.sampleQuality: referenceFeatures has ${options.referenceFeatures.length} numbers, not a positive multiple of the ` +
+        `classifier's ${CLASSIFIER_FEATURES} features; pass classifier.evaluate(reference).features.`,
+    );
+  }
   const out = classifier.evaluate(samples);
   const result: SampleQuality = {
     classifierScore: classifierScoreFromProbabilities(out.probabilities, CLASSIFIER_CLASSES, options),
     coverage: classCoverage(argmaxRows(out.probabilities), CLASSIFIER_CLASSES),
   };
-  if (options.reference !== undefined) {
-    result.frechetDistance = frechetDistance(out.features, classifier.evaluate(options.reference).features, CLASSIFIER_FEATURES);
-  }
+  const referenceFeatures = options.referenceFeatures ?? (options.reference !== undefined ? classifier.evaluate(options.reference).features : undefined);
+  if (referenceFeatures !== undefined) result.frechetDistance = frechetDistance(out.features, referenceFeatures, CLASSIFIER_FEATURES);
   return result;
 }
 

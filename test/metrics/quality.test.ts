@@ -388,6 +388,12 @@ describe("metrics/quality with the stored MNIST classifier", function () {
     const q = sampleQuality(classifier, few, { reference });
     assert.equal(tf.memory().numTensors, before);
     assert.ok(q.classifierScore.mean > 8 && q.coverage.classesCovered === 10 && (q.frechetDistance as number) >= 0);
+    // the reference's features computed once give the same distance, exactly
+    const referenceFeatures = classifier.evaluate(reference).features;
+    assert.equal(sampleQuality(classifier, few, { referenceFeatures }).frechetDistance, q.frechetDistance);
+    assert.throws(() => sampleQuality(classifier, few, { reference, referenceFeatures }), /give reference or referenceFeatures, not both/);
+    assert.throws(() => sampleQuality(classifier, few, { referenceFeatures: new Float32Array(100) }),
+      /referenceFeatures has 100 numbers, not a positive multiple of the classifier's 128 features/);
   });
 });
 
