@@ -8,3 +8,5 @@ export { installSecondOrderGradients } from "./gradients";
 export { installWasmKernels, wasmKernelsInstalled, installCpuKernelFixes } from "./wasm-kernels";
 export { installPerfKernels, uninstallPerfKernels, perfKernelsInstalled } from "./perf-kernels";
 export { outsideGradientTape } from "./tape";
+export { denseActivation, activationGrad, fusedDenseAvailable } from "./fused-dense";
+export type { FusedDenseActivation } from "./fused-dense";

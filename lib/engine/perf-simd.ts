@@ -63,6 +63,8 @@ const op = {
   sub: [0xfd, ...uleb(0xe5)],
   mul: [0xfd, ...uleb(0xe6)],
   div: [0xfd, ...uleb(0xe7)],
+  gt: [0xfd, ...uleb(0x44)], // f32x4.gt: all-ones lanes where a > b
+  bitselect: [0xfd, ...uleb(0x52)], // v128.bitselect(v1, v2, c): v1's bits where c is 1, v2's elsewhere
 };
 
 /**
@@ -220,6 +222,25 @@ const RMSPROP_CENTERED: LoopSpec = {
   ],
 };
 
+/**
+ * The derivative of ReLU / leaky ReLU applied to dy, read from the activation's output y (fused-dense.ts):
+ *   out = y > 0 ? dy : dy·slope        (float32, as tfjs's Greater + Multiply + Select)
+ */
+const MASKED_SCALE: LoopSpec = {
+  name: "maskedScale",
+  pointers: ["dy", "y", "out"],
+  scalars: ["slope", "zero"],
+  temps: ["dy"],
+  body: (h) => [
+    ...h.address("out"),
+    ...h.load("dy"), ...h.set("dy"),
+    ...h.get("dy"), ...h.get("dy"), ...h.scalar("slope"), ...op.mul,
+    ...h.load("y"), ...h.scalar("zero"), ...op.gt,
+    ...op.bitselect,
+    ...op.v128store,
+  ],
+};
+
 /** The exported loops; pointers are byte offsets, `n` a multiple of 4, scalars float32. */
 export interface SimdLoops {
   adam(x: number, m: number, v: number, g: number, outX: number, outM: number, outV: number, n: number,
@@ -228,6 +249,7 @@ export interface SimdLoops {
     rho: number, oneMinusRho: number, mu: number, lr: number, eps: number): void;
   rmspropCentered(x: number, ms: number, mom: number, g: number, mg: number, outX: number, outMs: number, outMom: number,
     outMg: number, n: number, rho: number, oneMinusRho: number, mu: number, lr: number, eps: number): void;
+  maskedScale(dy: number, y: number, out: number, n: number, slope: number, zero: number): void;
 }
 
 const instances = new WeakMap<WebAssembly.Memory, SimdLoops | null>();
@@ -243,7 +265,7 @@ export function simdLoopsFor(memory: WebAssembly.Memory): SimdLoops | null {
   let loops: SimdLoops | null = null;
   try {
     const shared = typeof SharedArrayBuffer !== "undefined" && memory.buffer instanceof SharedArrayBuffer;
-    const module = new WebAssembly.Module(buildModule([ADAM, RMSPROP, RMSPROP_CENTERED], shared));
+    const module = new WebAssembly.Module(buildModule([ADAM, RMSPROP, RMSPROP_CENTERED, MASKED_SCALE], shared));
     const instance = new WebAssembly.Instance(module, { env: { memory } });
     loops = instance.exports as unknown as SimdLoops;
   } catch {

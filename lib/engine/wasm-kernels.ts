@@ -5,6 +5,7 @@
  *   passing transpose flags to the slow path (see wasm-matmul.ts).
  * - `Conv2DBackpropFilter` (conv weight gradients) and `UnsortedSegmentSum` (embedding gradient): added;
  *   tfjs-backend-wasm 4.22 lacks them (see wasm-conv.ts, wasm-segment.ts).
+ * - `TsganDense`, `TsganActivationGrad`: a dense layer and its activation as one op each way (fused-dense.ts).
  * - cpu `ResizeNearestNeighborGrad` (upSampling2d's gradient): corrected, since the cpu backend is both the
  *   fallback engine and the reference wasm is tested against (see wasm-cpu-fixes.ts).
  *
@@ -15,6 +16,7 @@ import * as tf from "@tensorflow/tfjs";
 import { WasmKernelFunc } from "./wasm-backend-access";
 import { installCpuKernelFixes } from "./wasm-cpu-fixes";
 import { col2imBackpropInput, conv2DBackpropFilterWasm } from "./wasm-conv";
+import { FUSED_DENSE_WASM_KERNELS } from "./fused-dense";
 import { withExplicitTransposes } from "./wasm-matmul";
 import { unsortedSegmentSumWasm } from "./wasm-segment";
 
@@ -52,7 +54,7 @@ function addKernel(kernelName: string, kernelFunc: WasmKernelFunc): void {
 /** The kernels tsgan adds or replaces on wasm, for reports and tests. */
 export const WASM_KERNELS = {
   replaced: ["BatchMatMul", "_FusedMatMul", "Conv2DBackpropInput"],
-  added: ["Conv2DBackpropFilter", "UnsortedSegmentSum"],
+  added: ["Conv2DBackpropFilter", "UnsortedSegmentSum", "TsganDense", "TsganActivationGrad"],
 } as const;
 
 /**
@@ -68,6 +70,8 @@ export function installWasmKernels(): void {
   wrapKernel("Conv2DBackpropInput", col2imBackpropInput);
   addKernel("Conv2DBackpropFilter", conv2DBackpropFilterWasm);
   addKernel("UnsortedSegmentSum", unsortedSegmentSumWasm);
+  // A dense layer with its activation as one op (fused-dense.ts): the toy networks' per-op overhead.
+  for (const [name, func] of FUSED_DENSE_WASM_KERNELS) addKernel(name, func as WasmKernelFunc);
   installCpuKernelFixes();
 }
 

@@ -6,3 +6,4 @@
 export * from "./minibatch-stddev";
 export * from "./spectral-norm";
 export * from "./minibatch-discrimination";
+export * from "./fused-dense";

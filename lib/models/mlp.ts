@@ -8,6 +8,7 @@
  * numerically stable way.
  */
 import * as tf from "@tensorflow/tfjs";
+import { fusedDense } from "../layers/fused-dense";
 import { GanSpec, normalLatent } from "../train/gan-spec";
 import type { SpecOverrides } from "./vanilla-gan";
 
@@ -42,14 +43,18 @@ function assertPositiveInteger(value: number, what: string): void {
   }
 }
 
-/** Applies one hidden nonlinearity as a layer (leakyRelu needs its own layer for the slope). */
-function activationLayer(kind: MlpActivation, alpha: number, name: string): tf.layers.Layer {
-  if (kind === "leakyRelu") return tf.layers.leakyReLU({ alpha, name });
-  return tf.layers.activation({ activation: kind, name });
+/**
+ * One hidden layer: a `fusedDense` (Dense and its activation as one op: these networks' step time is per-op
+ * overhead) for ReLU, leaky ReLU and linear; Dense with its own activation otherwise.
+ */
+function hiddenLayer(units: number, kind: MlpActivation, alpha: number, name: string): tf.layers.Layer {
+  if (kind === "leakyRelu") return fusedDense({ units, leakyAlpha: alpha, name });
+  return fusedDense({ units, activation: kind, name });
 }
 
 /**
- * A fully connected network: [Dense → activation] per hidden size, then Dense(outputSize).
+ * A fully connected network: Dense with its activation per hidden size (`${name}_dense1`, ...), then
+ * Dense(outputSize) (`${name}_out`).
  * Shapes: input [batch, inputSize] (and [batch, conditionSize]) → output [batch, outputSize].
  */
 export function mlp(options: MlpOptions): tf.LayersModel {
@@ -75,11 +80,9 @@ export function mlp(options: MlpOptions): tf.LayersModel {
     h = tf.layers.concatenate({ name: `${prefix}_concat` }).apply([input, condition]) as tf.SymbolicTensor;
   }
   hidden.forEach((units, i) => {
-    h = tf.layers.dense({ units, name: `${prefix}_dense${i + 1}` }).apply(h) as tf.SymbolicTensor;
-    h = activationLayer(activation, alpha, `${prefix}_act${i + 1}`).apply(h) as tf.SymbolicTensor;
+    h = hiddenLayer(units, activation, alpha, `${prefix}_dense${i + 1}`).apply(h) as tf.SymbolicTensor;
   });
-  const output = tf.layers
-    .dense({ units: options.outputSize, activation: options.outputActivation ?? "linear", name: `${prefix}_out` })
+  const output = fusedDense({ units: options.outputSize, activation: options.outputActivation ?? "linear", name: `${prefix}_out` })
     .apply(h) as tf.SymbolicTensor;
   return tf.model({ inputs, outputs: output, name: prefix });
 }

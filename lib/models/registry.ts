@@ -147,12 +147,12 @@ function pointCgan(data: DataShape, latentDim: number): GanSpec {
 /**
  * A discriminator that also returns its last hidden layer, as feature matching needs: [logit, features].
  * Images: the vanilla GAN's discriminator layout (flatten → 512 → 256 → 1, buildVaeGanDiscriminator has it with
- * the two outputs); points: mlp.ts's discriminator, viewed with a second output at its last activation.
+ * the two outputs); points: mlp.ts's discriminator, viewed with a second output at its last hidden layer (after the activation).
  */
 function discriminatorWithFeatures(data: DataShape): tf.LayersModel {
   if (data.kind === "images") return buildVaeGanDiscriminator({ imageShape: imageShape(data), hiddenSizes: [512, 256] });
   const d = mlpDiscriminator({ dataSize: data.shape[0], hiddenSizes: POINT_HIDDEN });
-  const features = d.getLayer(`discriminator_act${POINT_HIDDEN.length}`).output as tf.SymbolicTensor;
+  const features = d.getLayer(`discriminator_dense${POINT_HIDDEN.length}`).output as tf.SymbolicTensor;
   return tf.model({ inputs: d.inputs, outputs: [d.outputs[0], features], name: "discriminator_with_features" });
 }
 
