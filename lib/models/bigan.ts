@@ -16,6 +16,7 @@
  * because the course scales images to [−1, 1].
  */
 import * as tf from "@tensorflow/tfjs";
+import { fusedDense } from "../layers/fused-dense";
 import { adam } from "../engine/optimizers";
 import { nextSeed } from "../engine/seed";
 import { minimaxDiscriminatorLoss, minimaxGeneratorLoss, nonSaturatingGeneratorLoss } from "../losses";
@@ -90,8 +91,7 @@ export function buildBiganEncoder(opts: BiganNetworkOptions = {}): tf.Sequential
   if (dataShape.length > 1) model.add(tf.layers.flatten({ inputShape: dataShape }));
   else model.add(tf.layers.inputLayer({ inputShape: dataShape }));
   for (const units of hiddenSizes) {
-    model.add(tf.layers.dense({ units }));
-    model.add(tf.layers.leakyReLU({ alpha: LEAKY_SLOPE }));
+    model.add(fusedDense({ units, leakyAlpha: LEAKY_SLOPE })); // Dense → LeakyReLU, one op each way
     model.add(tf.layers.batchNormalization());
   }
   model.add(tf.layers.dense({ units: latentDim }));
@@ -106,8 +106,7 @@ export function buildBiganGenerator(opts: BiganNetworkOptions = {}): tf.Sequenti
   const { dataShape, latentDim, hiddenSizes, features, images } = resolveNetworkOptions(opts, "buildBiganGenerator");
   const model = tf.sequential({ name: "bigan_generator" });
   hiddenSizes.forEach((units, i) => {
-    model.add(tf.layers.dense(i === 0 ? { units, inputShape: [latentDim] } : { units }));
-    model.add(tf.layers.reLU());
+    model.add(fusedDense(i === 0 ? { units, activation: "relu", inputShape: [latentDim] } : { units, activation: "relu" }));
     model.add(tf.layers.batchNormalization());
   });
   if (hiddenSizes.length === 0) model.add(tf.layers.inputLayer({ inputShape: [latentDim] }));
@@ -128,13 +127,11 @@ export function buildBiganDiscriminator(opts: BiganNetworkOptions = {}): tf.Laye
   const z = tf.input({ shape: [latentDim], name: "bigan_d_z" });
   const trunk = (input: tf.SymbolicTensor, name: string) => {
     const flat = dataShape.length > 1 && name === "x" ? (tf.layers.flatten().apply(input) as tf.SymbolicTensor) : input;
-    const h = tf.layers.dense({ units: hiddenSizes[0], name: `bigan_d_${name}_dense` }).apply(flat) as tf.SymbolicTensor;
-    return tf.layers.leakyReLU({ alpha: LEAKY_SLOPE }).apply(h) as tf.SymbolicTensor;
+    return fusedDense({ units: hiddenSizes[0], leakyAlpha: LEAKY_SLOPE, name: `bigan_d_${name}_dense` }).apply(flat) as tf.SymbolicTensor;
   };
   let h = tf.layers.concatenate().apply([trunk(x, "x"), trunk(z, "z")]) as tf.SymbolicTensor;
   hiddenSizes.slice(1).forEach((units, i) => {
-    h = tf.layers.dense({ units, name: `bigan_d_joint_dense${i + 1}` }).apply(h) as tf.SymbolicTensor;
-    h = tf.layers.leakyReLU({ alpha: LEAKY_SLOPE }).apply(h) as tf.SymbolicTensor;
+    h = fusedDense({ units, leakyAlpha: LEAKY_SLOPE, name: `bigan_d_joint_dense${i + 1}` }).apply(h) as tf.SymbolicTensor;
   });
   const logit = tf.layers.dense({ units: 1, name: "bigan_d_logit" }).apply(h) as tf.SymbolicTensor;
   return tf.model({ inputs: [x, z], outputs: logit, name: "bigan_discriminator" });

@@ -26,6 +26,7 @@
  * the spec's hooks accept [batch] ids, [batch, 1] columns or [batch, numClasses] one-hot rows.
  */
 import * as tf from "@tensorflow/tfjs";
+import { fusedDense } from "../layers/fused-dense";
 import { nextSeed, random } from "../engine/seed";
 import type { GanSpec } from "../train/gan-spec";
 import type { LatentBatch, LatentSampler, Network } from "../train/types";
@@ -166,8 +167,8 @@ export function buildCganDiscriminator(opts: CganOptions = {}): tf.LayersModel {
   const flat = tf.layers.flatten({ name: `${name}_flatten` }).apply(image) as tf.SymbolicTensor;
   let h = conditionOnLabel(flat, label, numClasses, conditioning, name);
   for (let i = 1; i <= 3; i++) {
-    h = tf.layers.dense({ units: D_UNITS, name: `${name}_dense${i}` }).apply(h) as tf.SymbolicTensor;
-    h = tf.layers.leakyReLU({ alpha: LEAKY_SLOPE, name: `${name}_leaky${i}` }).apply(h) as tf.SymbolicTensor;
+    // Dense → LeakyReLU as one layer, one op each way (lib/layers/fused-dense.ts): the same numbers.
+    h = fusedDense({ units: D_UNITS, leakyAlpha: LEAKY_SLOPE, name: `${name}_dense${i}` }).apply(h) as tf.SymbolicTensor;
     // The chapter drops out after the second and third blocks only.
     if (i > 1) h = tf.layers.dropout({ rate: D_DROPOUT, name: `${name}_dropout${i}` }).apply(h) as tf.SymbolicTensor;
   }

@@ -17,6 +17,7 @@
  * (`vaeGame`) uses the same encoder and decoder with a pixel-wise Gaussian likelihood, for comparison.
  */
 import * as tf from "@tensorflow/tfjs";
+import { fusedDense } from "../layers/fused-dense";
 import { adam } from "../engine/optimizers";
 import { nextSeed } from "../engine/seed";
 import { minimaxDiscriminatorLoss, minimaxGeneratorLoss, nonSaturatingGeneratorLoss } from "../losses";
@@ -69,8 +70,8 @@ function resolve(opts: VaeNetworkOptions, who: string) {
 function mlpTrunk(input: tf.SymbolicTensor, hiddenSizes: number[], prefix: string): tf.SymbolicTensor {
   let h = tf.layers.flatten({ name: `${prefix}_flatten` }).apply(input) as tf.SymbolicTensor;
   hiddenSizes.forEach((units, i) => {
-    h = tf.layers.dense({ units, name: `${prefix}_dense${i + 1}` }).apply(h) as tf.SymbolicTensor;
-    h = tf.layers.leakyReLU({ alpha: LEAKY_SLOPE, name: `${prefix}_act${i + 1}` }).apply(h) as tf.SymbolicTensor;
+    // Dense → LeakyReLU as one layer, one op each way (lib/layers/fused-dense.ts): the same numbers.
+    h = fusedDense({ units, leakyAlpha: LEAKY_SLOPE, name: `${prefix}_dense${i + 1}` }).apply(h) as tf.SymbolicTensor;
   });
   return h;
 }
@@ -94,8 +95,7 @@ export function buildVaeDecoder(opts: VaeNetworkOptions = {}): tf.Sequential {
   const { imageShape, latentDim, decoderHiddenSizes } = resolve(opts, "buildVaeDecoder");
   const model = tf.sequential({ name: "vae_decoder" });
   decoderHiddenSizes.forEach((units, i) => {
-    model.add(tf.layers.dense(i === 0 ? { units, inputShape: [latentDim] } : { units }));
-    model.add(tf.layers.leakyReLU({ alpha: LEAKY_SLOPE }));
+    model.add(fusedDense(i === 0 ? { units, leakyAlpha: LEAKY_SLOPE, inputShape: [latentDim] } : { units, leakyAlpha: LEAKY_SLOPE }));
     model.add(tf.layers.batchNormalization({ momentum: 0.8 }));
   });
   model.add(tf.layers.dense({ units: imageShape[0] * imageShape[1] * imageShape[2], activation: "tanh" }));

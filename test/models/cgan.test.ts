@@ -102,7 +102,9 @@ describe("models/cgan", () => {
     assert.equal(d.countParams(), 7840 + 401920 + 525312 + 513);
     assert.equal(d.countParams(), 935585);
     const classes = d.layers.map((l) => l.getClassName());
-    assert.deepEqual(classes.filter((c) => c === "Dense").length, 4);
+    // Three hidden Dense → LeakyReLU pairs (each one fusedDense layer) and the Dense logit.
+    assert.deepEqual(classes.filter((c) => c === "TsganFusedDense").length, 3);
+    assert.deepEqual(classes.filter((c) => c === "Dense").length, 1);
     assert.deepEqual(d.layers.filter((l) => l.getClassName() === "Dropout").map((l) => l.getConfig().rate), [0.4, 0.4]);
     assert.ok(classes.includes("Multiply") && g.layers.some((l) => l.getClassName() === "Multiply"));
     g.dispose();

@@ -128,7 +128,7 @@ describe("models/vae-gan (Larsen et al. 2016; Kingma & Welling 2014)", () => {
     standard.dispose(); vanilla.dispose();
     const decoder = buildVaeDecoder({ ...small, decoderHiddenSizes: [5, 7] });
     assert.deepEqual(decoder.outputs[0].shape, [null, 4, 4, 1]);
-    assert.equal(decoder.layers.filter((l) => l.getClassName() === "Dense").map((l) => (l as tf.layers.Layer).getWeights()[0].shape[1]).join(), "5,7,16");
+    assert.equal(decoder.layers.filter((l) => ["Dense", "TsganFusedDense"].includes(l.getClassName())).map((l) => (l as tf.layers.Layer).getWeights()[0].shape[1]).join(), "5,7,16");
     decoder.dispose();
     assert.throws(() => vaeGanGame({ ...small, featureSigma: 0 }), /featureSigma/);
   });
