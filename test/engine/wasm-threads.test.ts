@@ -2,8 +2,8 @@ import { strict as assert } from "assert";
 import { spawnSync } from "child_process";
 import * as os from "os";
 import * as path from "path";
-import { MAX_WASM_THREADS, parseWasmThreads } from "../../lib/engine/wasm-threads";
-import { wasmThreadsFor } from "../../lib/engine/backend";
+import { MAX_WASM_THREADS, parseWasmThreads, wasmBuild } from "../../lib/engine/wasm-threads";
+import { ready, wasmThreadsFor } from "../../lib/engine/backend";
 
 const CHILD = path.resolve(__dirname, "../fixtures/engine/wasm-threads-child.js");
 
@@ -84,6 +84,29 @@ describe("engine/wasm-threads", function () {
     assert.equal(overridden.status, 0, `${overridden.out}\n${overridden.err}`);
     assert.equal(overridden.result!.threads, 2);
     assert.equal(overridden.result!.fallbackReason, null);
+  });
+
+  it("ready({ wasmThreads }) once the engine runs: warns that the count is fixed, only when it differs", async () => {
+    const info = await ready();
+    const running = wasmBuild();
+    const warnings: string[] = [];
+    const warn = console.warn;
+    console.warn = (...args: unknown[]) => void warnings.push(args.join(" "));
+    try {
+      await ready({ env: {}, wasmThreads: running.threads });
+      await new Promise((r) => setImmediate(r)); // the check runs once the engine's promise settles
+      assert.deepEqual(warnings, [], "the same count must not warn");
+      const other = running.threads === 1 ? 2 : 1;
+      await ready({ env: {}, wasmThreads: other });
+      await new Promise((r) => setImmediate(r));
+      if (info.choice === "wasm" && running.fallbackReason === null) {
+        assert.deepEqual(warnings, [`tsgan: the engine already runs wasm on ${running.threads} thread(s); restart the kernel (or process) for ${other}.`]);
+      } else {
+        assert.deepEqual(warnings, [], "no pool to resize: no warning");
+      }
+    } finally {
+      console.warn = warn;
+    }
   });
 
   it("wasmThreadsFor: the variable, else the preference (checked), else one per core", () => {
