@@ -66,9 +66,18 @@ describe("tools/cli: parts", () => {
     const out = sink();
     const cb = progressWithEta(out);
     const state = fakeState(0, 100);
-    cb.onTrainBegin?.(state);
-    for (let s = 1; s <= 100; s++) cb.onStepEnd?.(log(s), { ...state, step: s });
-    cb.onTrainEnd?.(state);
+    // A clock that moves 5 ms per reading: on a fast machine 100 fake steps can take under a millisecond of
+    // real time, and then there is no rate to print (the test failed that way on a fresh clone).
+    const realNow = Date.now;
+    let now = 1.7e12;
+    Date.now = () => (now += 5);
+    try {
+      cb.onTrainBegin?.(state);
+      for (let s = 1; s <= 100; s++) cb.onStepEnd?.(log(s), { ...state, step: s });
+      cb.onTrainEnd?.(state);
+    } finally {
+      Date.now = realNow;
+    }
     const lines = out.text().trimEnd().split("\n");
     assert.deepEqual(lines.map((l) => Number(/^step +(\d+)/.exec(l)?.[1])), [1, 10, 20, 30, 40, 50, 60, 70, 80, 90, 100]);
     assert.match(lines[0], /^step {3}1\/100 \[-{20}\] {3}1% \| D 1\.2500 G 0\.7500/);
