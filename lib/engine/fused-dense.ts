@@ -22,7 +22,7 @@
  */
 import * as tf from "@tensorflow/tfjs";
 import { simdLoopsFor } from "./perf-simd";
-import { TensorInfo, WasmBackend, floatView, viewAs, wasmKernelFunc } from "./wasm-backend-access";
+import { TensorInfo, WasmBackend, floatView, viewAs, wasmKernelFunc, wasmMemoryOf } from "./wasm-backend-access";
 
 /** Activations fused into the op; others are applied by the caller after a linear `denseActivation`. */
 export type FusedDenseActivation = "linear" | "relu" | "leakyRelu";
@@ -131,8 +131,9 @@ function denseWasm(args: { inputs: Record<string, TensorInfo>; backend: WasmBack
   const [batch, features] = x.shape;
   const units = kernel.shape[1];
   const fused = activation === "leakyRelu" ? "leakyrelu" : activation;
+  const matrices = { a: viewAs(x, [1, batch, features]), b: viewAs(kernel, [1, features, units]) };
   const out = wasmKernelFunc("_FusedMatMul")({
-    inputs: bias ? { a: viewAs(x, [1, batch, features]), b: viewAs(kernel, [1, features, units]), bias } : { a: viewAs(x, [1, batch, features]), b: viewAs(kernel, [1, features, units]) },
+    inputs: bias ? { ...matrices, bias } : matrices,
     backend,
     attrs: { transposeA: false, transposeB: false, activation: fused, leakyreluAlpha: attrs.alpha },
   }) as TensorInfo;
@@ -152,7 +153,7 @@ function activationGradWasm(args: { inputs: Record<string, TensorInfo>; backend:
   const out = backend.makeOutput(dy.shape, "float32");
   const slope = Math.fround(attrs.slope as number);
   const n = dy.shape.reduce((a, b) => a * b, 1);
-  const memory = (backend as unknown as WasmWithMemory).wasm.asm?.memory ?? (backend as unknown as WasmWithMemory).wasm.wasmMemory;
+  const memory = wasmMemoryOf(backend);
   const loops = memory ? simdLoopsFor(memory) : null;
   let done = 0;
   if (loops) {
@@ -168,11 +169,6 @@ function activationGradWasm(args: { inputs: Record<string, TensorInfo>; backend:
     for (let i = done; i < n; i++) outv[i] = yv[i] > 0 ? dyv[i] : slope * dyv[i]; // exact product, one rounding on store
   }
   return out;
-}
-
-/** Where the backend's heap is (single-threaded build: exported; threaded build: an imported shared memory). */
-interface WasmWithMemory {
-  wasm: { asm?: { memory?: WebAssembly.Memory }; wasmMemory?: WebAssembly.Memory };
 }
 
 /** The two kernels as (name, function) pairs for `installWasmKernels`. */

@@ -35,6 +35,7 @@
  */
 import * as tf from "@tensorflow/tfjs";
 import { simdLoopsFor, SimdLoops } from "./perf-simd";
+import { wasmMemoryOf } from "./wasm-backend-access";
 
 /** A backend's view of a tensor, as kernels receive it. */
 type Info = tf.TensorInfo;
@@ -156,7 +157,7 @@ function runOnWasm(
   for (let i = 0; i < outCount; i++) outs.push(backend.makeOutput(ins[0].shape, "float32"));
   const all = [...ins, ...outs];
   const n = sizeOf(ins[0]);
-  const memory = backend.wasm.asm?.memory ?? backend.wasm.wasmMemory;
+  const memory = wasmMemoryOf(backend);
   const loops = simd && memory ? simdLoopsFor(memory) : null;
   let done = 0;
   if (loops && simd) {

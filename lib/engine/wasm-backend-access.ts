@@ -30,6 +30,13 @@ export interface WasmBackend {
   incRef(dataId: DataId): void;
   /** A typed-array view on the tensor's bytes in the heap (stale after the heap grows). */
   typedArrayFromHeap(t: TensorInfo): Float32Array | Int32Array | Uint8Array;
+  /** The single-threaded build exports its memory (`asm.memory`); the threaded build imports a shared one. */
+  wasm: { asm?: { memory?: WebAssembly.Memory }; wasmMemory?: WebAssembly.Memory };
+}
+
+/** The backend's heap, for loops that run on it (perf-simd.ts); undefined if this build hides it. */
+export function wasmMemoryOf(backend: Pick<WasmBackend, "wasm">): WebAssembly.Memory | undefined {
+  return backend.wasm.asm?.memory ?? backend.wasm.wasmMemory;
 }
 
 /** The signature every kernel function has; `backend` is the wasm backend object. */
