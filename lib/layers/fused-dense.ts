@@ -89,3 +89,11 @@ tf.serialization.registerClass(FusedDense as unknown as tf.serialization.Seriali
 export function fusedDense(args: FusedDenseArgs): FusedDense {
   return new FusedDense(args);
 }
+
+/**
+ * Whether a layer is a dense layer with a kernel [in, out]: tf.layers' Dense or a FusedDense (whose class name
+ * differs, so a filter on `getClassName() === "Dense"` would silently miss the networks tsgan builds).
+ */
+export function isDenseLayer(layer: { getClassName(): string }): boolean {
+  return layer instanceof FusedDense || layer.getClassName() === "Dense";
+}

@@ -5,3 +5,4 @@ export * from "./statistics";
 export * from "./gradients";
 export * from "./stacked-mnist";
 export * from "./probes";
+export * from "./step-work";

@@ -24,6 +24,7 @@ import * as tf from "@tensorflow/tfjs";
 import type { DiscriminatorStepContext, GanSpec, GeneratorStepContext } from "../train/gan-spec";
 import type { Network } from "../train/types";
 import { acganClassLoss } from "../losses";
+import { isDenseLayer } from "../layers/fused-dense";
 import {
   CganOptions, conditionalGenerator, conditionalLatent, labelledGenerate, requireLabels, resolveCganOptions,
 } from "./cgan";
@@ -60,7 +61,7 @@ export function buildAcganGenerator(opts: AcganOptions = {}): tf.LayersModel {
 /** A Sequential discriminator without its final Dense 1: image → flattened features. */
 function featuresOf(discriminator: tf.Sequential, name: string): tf.LayersModel {
   const last = discriminator.layers[discriminator.layers.length - 1];
-  tf.util.assert(last.getClassName() === "Dense", () => `${name}: expected the discriminator to end in a Dense layer.`);
+  tf.util.assert(isDenseLayer(last), () => `${name}: expected the discriminator to end in a Dense layer.`);
   const features = discriminator.layers[discriminator.layers.length - 2].output as tf.SymbolicTensor;
   const model = tf.model({ inputs: discriminator.inputs, outputs: features, name });
   // The unconditional D's output layer is replaced by ACGAN's two heads: free its kernel and bias, which

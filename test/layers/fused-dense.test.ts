@@ -6,7 +6,7 @@
  */
 import { strict as assert } from "assert";
 import * as tf from "@tensorflow/tfjs";
-import { fusedDense, FusedDense } from "../../lib/layers/fused-dense";
+import { fusedDense, FusedDense, isDenseLayer } from "../../lib/layers/fused-dense";
 import { assertSavesAndLoads } from "./round-trip";
 import { seed } from "../../lib/engine/seed";
 import { useBackend } from "../../lib/engine/backend";
@@ -97,6 +97,16 @@ describe("layers/fused-dense", function () {
       assert.equal((loaded.layers[0] as FusedDense).leakyAlpha, 0.3);
     });
     x.dispose();
+  });
+
+  it("isDenseLayer finds every dense layer of a tsgan MLP and of tf.layers, and nothing else", () => {
+    const net = mlp({ inputSize: 3, outputSize: 1, hiddenSizes: [4, 4], name: "probe" });
+    const plain = tf.sequential({ layers: [tf.layers.dense({ units: 2, inputShape: [3] }), tf.layers.leakyReLU(), tf.layers.dense({ units: 1 })] });
+    assert.equal(net.layers.filter(isDenseLayer).length, 3);
+    assert.deepEqual(plain.layers.map(isDenseLayer), [true, false, true]);
+    assert.equal(net.layers.filter((l) => l.getClassName() === "Dense").length < 3, true, "the class-name filter this replaces misses fused layers");
+    net.dispose();
+    plain.dispose();
   });
 
   it("refuses a negative slope, or a slope together with another activation", () => {
