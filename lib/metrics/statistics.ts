@@ -1,7 +1,21 @@
 /**
  * Small statistics the lessons measure with: rank correlation over training, and the exact Wasserstein-1
- * distance between two 1-D samples.
+ * distance between two 1-D samples, the mean and standard error of repeated runs.
  */
+
+/**
+ * The mean of repeated measurements and its standard error: the sample standard deviation (n − 1) over √n,
+ * NaN with a single value (no spread can be estimated from one run).
+ */
+export function meanAndStandardError(values: ArrayLike<number>): { mean: number; standardError: number; n: number } {
+  const v = Array.from(values);
+  if (v.length === 0) throw new Error("meanAndStandardError: no values.");
+  if (!v.every(Number.isFinite)) throw new Error(`meanAndStandardError: every value must be finite, got ${v.filter((x) => !Number.isFinite(x)).join(", ")}; leave out runs where the quantity is undefined, and say so.`);
+  const mean = v.reduce((a, b) => a + b, 0) / v.length;
+  if (v.length === 1) return { mean, standardError: NaN, n: 1 };
+  const sd = Math.sqrt(v.reduce((a, b) => a + (b - mean) ** 2, 0) / (v.length - 1));
+  return { mean, standardError: sd / Math.sqrt(v.length), n: v.length };
+}
 
 /** Ranks 0..n−1 of `values`, ties sharing their mean rank (so Spearman's ρ is Pearson's r of these). */
 export function ranks(values: ArrayLike<number>): Float64Array {

@@ -3,3 +3,4 @@ export * from "./live";
 export * from "./images";
 export * from "./table";
 export * from "./history";
+export * from "./surface";

@@ -3,6 +3,7 @@
  * aligned plain text (consoles, CI logs). Cells are strings: format numbers before (e.g. `formatMeanSe`).
  */
 import { displayBundle } from "./plotly";
+import { meanAndStandardError } from "../metrics/statistics";
 
 /** A table: a header row and body rows of the same width. */
 export interface Table {
@@ -68,14 +69,16 @@ export function showTable(table: Table): void {
 }
 
 /**
- * "mean ± standard error" of repeated measurements, with `digits` decimals. The standard error is the sample
- * standard deviation (n − 1) over √n; with one value only the mean is given (no spread can be estimated).
+ * "mean ± standard error" of repeated measurements, with `digits` decimals (see `meanAndStandardError`); with one
+ * value only the mean is given (no spread can be estimated). Values that are not finite (a metric undefined for
+ * a run, such as the reverse KL of a run without one high-quality sample) are left out and the text says how
+ * many runs remain, "(2 of 3 runs)"; with none left it is "–".
  */
 export function formatMeanSe(values: ArrayLike<number>, digits = 2): string {
-  const v = Array.from(values);
-  if (v.length === 0) throw new Error("formatMeanSe: no values.");
-  const mean = v.reduce((a, b) => a + b, 0) / v.length;
-  if (v.length === 1) return mean.toFixed(digits);
-  const sd = Math.sqrt(v.reduce((a, b) => a + (b - mean) ** 2, 0) / (v.length - 1));
-  return `${mean.toFixed(digits)} ± ${(sd / Math.sqrt(v.length)).toFixed(digits)}`;
+  if (values.length === 0) throw new Error("formatMeanSe: no values.");
+  const finite = Array.from(values).filter(Number.isFinite);
+  if (finite.length === 0) return "–";
+  const { mean, standardError, n } = meanAndStandardError(finite);
+  const text = n === 1 ? mean.toFixed(digits) : `${mean.toFixed(digits)} ± ${standardError.toFixed(digits)}`;
+  return n < values.length ? `${text} (${n} of ${values.length} runs)` : text;
 }

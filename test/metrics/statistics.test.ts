@@ -1,8 +1,21 @@
 import { strict as assert } from "assert";
 import { makeRandom } from "../../lib/engine/seed";
-import { pearsonCorrelation, rankCorrelation, ranks, wasserstein1DFromSamples } from "../../lib/metrics/statistics";
+import { meanAndStandardError, pearsonCorrelation, rankCorrelation, ranks, wasserstein1DFromSamples } from "../../lib/metrics/statistics";
 
 describe("metrics/statistics", () => {
+  it("meanAndStandardError: mean and sd/√n by hand (n − 1 in the sd); one value has no standard error", () => {
+    // [1, 2, 3, 6]: mean 3, sample variance (4 + 1 + 0 + 9) / 3 = 14/3, se = √(14/3) / 2
+    const r = meanAndStandardError([1, 2, 3, 6]);
+    assert.equal(r.mean, 3);
+    assert.ok(Math.abs(r.standardError - Math.sqrt(14 / 3) / 2) < 1e-15);
+    assert.equal(r.n, 4);
+    const one = meanAndStandardError([2.5]);
+    assert.equal(one.mean, 2.5);
+    assert.ok(Number.isNaN(one.standardError));
+    assert.throws(() => meanAndStandardError([]), /no values/);
+    assert.throws(() => meanAndStandardError([1, NaN]), /every value must be finite, got NaN; leave out runs/);
+  });
+
   it("ranks share ties; Spearman's ρ is 1 for any increasing map, −1 for a decreasing one, by hand otherwise", () => {
     assert.deepEqual(Array.from(ranks([10, 30, 20, 30])), [0, 2.5, 1, 2.5]);
     const x = [1, 2, 3, 4, 5];

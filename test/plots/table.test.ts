@@ -41,4 +41,10 @@ describe("plots/table", () => {
     assert.equal(formatMeanSe([2.5]), "2.50");
     assert.throws(() => formatMeanSe([]), /no values/);
   });
+
+  it("formatMeanSe leaves out runs where the value is undefined and says how many remain", () => {
+    assert.equal(formatMeanSe([1, NaN, 3], 1), "2.0 ± 1.0 (2 of 3 runs)");
+    assert.equal(formatMeanSe([NaN, 4], 1), "4.0 (1 of 2 runs)");
+    assert.equal(formatMeanSe([NaN, Infinity]), "–");
+  });
 });
