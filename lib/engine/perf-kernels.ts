@@ -6,9 +6,8 @@
  * batch mean and variance are tfjs's, unchanged). Bit-identical to what it replaces in the tests
  * (first-order gradients, a training step).
  *
- * A second fix, an Identity kernel on wasm that shared its input's buffer instead of copying it (the engine
- * runs Identity for every tensor a gradient saves), was removed: with it, WGAN-GP's double backprop came out
- * wrong on wasm (the penalty off by ~0.1), so something on that path writes into a buffer it assumes it owns.
+ * (The Identity kernel that shares its input's buffer, once tried here and withdrawn when WGAN-GP came out
+ * wrong, is in wasm-kernels.ts with the cause found and fixed: tfjs-wasm's operator cache, not a write.)
  */
 import * as tf from "@tensorflow/tfjs";
 

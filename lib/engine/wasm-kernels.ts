@@ -6,6 +6,7 @@
  * - `Conv2DBackpropFilter` (conv weight gradients) and `UnsortedSegmentSum` (embedding gradient): added;
  *   tfjs-backend-wasm 4.22 lacks them (see wasm-conv.ts, wasm-segment.ts).
  * - `TsganDense`, `TsganActivationGrad`: a dense layer and its activation as one op each way (fused-dense.ts).
+ * - `Identity`: shares its input's buffer, as Reshape does, instead of copying it (see `sharedIdentity`).
  * - cpu `ResizeNearestNeighborGrad` (upSampling2d's gradient): corrected, since the cpu backend is both the
  *   fallback engine and the reference wasm is tested against (see wasm-cpu-fixes.ts).
  *
@@ -51,9 +52,30 @@ function addKernel(kernelName: string, kernelFunc: WasmKernelFunc): void {
   tf.registerKernel({ kernelName, backendName: "wasm", kernelFunc: mark(kernelFunc) });
 }
 
+/**
+ * Identity without the copy. The engine runs Identity for every tensor a gradient saves (`clone` in
+ * `saveTensorsForBackwardMode`): on wasm each was a heap allocation and a memcpy, 82 of the toy GAN's 292
+ * kernel calls per step. Tensors are immutable, so a clone can share the buffer with a reference count, as
+ * the wasm Reshape and the cpu backend's Identity do. What made sharing unsafe was not a write but a cache:
+ * tfjs-wasm keeps each product's XNNPACK operator, weights packed for one [k, n], under the right operand's
+ * tensor id alone, and the backward pass used to see saved tensors under fresh ids only. With shared ids,
+ * a right operand transposed by a mere view (a length-1 axis) reused the forward pass's operator of the
+ * other shape: WGAN-GP's penalty and SN-GAN's gradients came out wrong. wasm-matmul.ts now copies such a
+ * right operand, and the tests train every bench model bit for bit alike with either Identity.
+ * Strings keep the stock kernel (they do not live in the heap).
+ */
+export function sharedIdentity(original: WasmKernelFunc): WasmKernelFunc {
+  return (args) => {
+    const x = args.inputs.x;
+    if (x.dtype === "string") return original(args);
+    args.backend.incRef(x.dataId);
+    return { dataId: x.dataId, shape: x.shape.slice(), dtype: x.dtype };
+  };
+}
+
 /** The kernels tsgan adds or replaces on wasm, for reports and tests. */
 export const WASM_KERNELS = {
-  replaced: ["BatchMatMul", "_FusedMatMul", "Conv2DBackpropInput"],
+  replaced: ["BatchMatMul", "_FusedMatMul", "Conv2DBackpropInput", "Identity"],
   added: ["Conv2DBackpropFilter", "UnsortedSegmentSum", "TsganDense", "TsganActivationGrad"],
 } as const;
 
@@ -65,6 +87,7 @@ export function installWasmKernels(): void {
   require("@tensorflow/tfjs-backend-wasm"); // registers the stock wasm kernels (no-op when already loaded)
   wrapKernel("BatchMatMul", withExplicitTransposes);
   wrapKernel("_FusedMatMul", withExplicitTransposes);
+  wrapKernel("Identity", sharedIdentity);
   // Conv2D/FusedConv2D stay stock: XNNPACK's convolution measured as fast as im2col + the matmul on the
   // DCGAN's shapes, so an im2col forward pass was not worth keeping.
   wrapKernel("Conv2DBackpropInput", col2imBackpropInput);

@@ -11,14 +11,23 @@ import { TensorInfo, WasmBackend, WasmKernelFunc, swapLastTwo, transposeWasm, vi
 
 /**
  * `x` with its last two axes swapped, and whether the result is a new buffer the caller must free.
- * When one of the two axes has length 1 the bytes are already in transposed order: only the shape changes.
+ * When one of the two axes has length 1 the bytes are already in transposed order: only the shape changes,
+ * and a left operand takes that view as it is. A right operand never does: tfjs-wasm caches the XNNPACK
+ * operator of a product, with its packed weights and their [k, n], under the right operand's tensor id
+ * alone (batch_mat_mul_impl.cc: the key is (b id, bias id, activation)), so the same id under a second
+ * shape would run the first shape's cached operator. A right operand gets its own copy (a vector: cheap).
  */
-function transposedLastTwo(backend: WasmBackend, x: TensorInfo): { t: TensorInfo; owned: boolean } {
+function transposedLastTwo(backend: WasmBackend, x: TensorInfo, rightOperand: boolean): { t: TensorInfo; owned: boolean } {
   const r = x.shape.length;
   if (r < 2) throw new Error(`tsgan wasm matMul: operands need rank >= 2, got shape [${x.shape}].`);
   const perm = swapLastTwo(r);
   const shape = perm.map((p) => x.shape[p]);
-  if (x.shape[r - 1] === 1 || x.shape[r - 2] === 1) return { t: viewAs(x, shape), owned: false };
+  if (x.shape[r - 1] === 1 || x.shape[r - 2] === 1) {
+    if (!rightOperand) return { t: viewAs(x, shape), owned: false };
+    const copy = backend.makeOutput(shape, x.dtype);
+    backend.typedArrayFromHeap(copy).set(backend.typedArrayFromHeap(x));
+    return { t: copy, owned: true };
+  }
   return { t: transposeWasm(backend, x, perm), owned: true };
 }
 
@@ -58,8 +67,8 @@ export function withExplicitTransposes(original: WasmKernelFunc, canGoViaOutput 
     const transposeB = Boolean(attrs.transposeB);
     if (!transposeA && !transposeB) return original(args);
     const temporaries: TensorInfo[] = [];
-    const flip = (x: TensorInfo): TensorInfo => {
-      const { t, owned } = transposedLastTwo(backend, x);
+    const flip = (x: TensorInfo, rightOperand: boolean): TensorInfo => {
+      const { t, owned } = transposedLastTwo(backend, x, rightOperand);
       if (owned) temporaries.push(t);
       return t;
     };
@@ -68,15 +77,15 @@ export function withExplicitTransposes(original: WasmKernelFunc, canGoViaOutput 
     const costs = transposeCosts(inputs.a.shape, inputs.b.shape, transposeA, transposeB);
     try {
       if (canGoViaOutput && !fused && costs.viaOutput < costs.direct) {
-        const bT = transposeB ? inputs.b : flip(inputs.b);
-        const aT = transposeA ? inputs.a : flip(inputs.a);
+        const bT = transposeB ? inputs.b : flip(inputs.b, false);
+        const aT = transposeA ? inputs.a : flip(inputs.a, true);
         const cT = original({ inputs: { ...inputs, a: bT, b: aT }, backend, attrs: plain }) as TensorInfo;
-        const { t: c, owned } = transposedLastTwo(backend, cT);
+        const { t: c, owned } = transposedLastTwo(backend, cT, false);
         if (owned) temporaries.push(cT); // else c is cT's own buffer under the transposed shape
         return c;
       }
-      const a = transposeA ? flip(inputs.a) : inputs.a;
-      const b = transposeB ? flip(inputs.b) : inputs.b;
+      const a = transposeA ? flip(inputs.a, false) : inputs.a;
+      const b = transposeB ? flip(inputs.b, true) : inputs.b;
       return original({ inputs: { ...inputs, a, b }, backend, attrs: plain });
     } finally {
       for (const t of temporaries) backend.disposeData(t.dataId);

@@ -8,6 +8,13 @@ import * as tf from "@tensorflow/tfjs";
 import { useBackend, BackendChoice } from "../../lib/engine/backend";
 import { makeRandom } from "../../lib/engine/seed";
 import { installWasmKernels, wasmKernelsInstalled, WASM_KERNELS } from "../../lib/engine/wasm-kernels";
+import { seed as seedAll } from "../../lib/engine/seed";
+import { train, type TrainOptions } from "../../lib/train/loop";
+import { isGame, type GanSpec } from "../../lib/train/gan-spec";
+import { type Network } from "../../lib/train/types";
+import { MODELS, benchBatches } from "../../bench/models";
+import { snganSpec } from "../../lib/models/sngan";
+import { wganGpSpec } from "../../lib/models/wgan-gp";
 import { im2col, setIm2colChunkLimit } from "../../lib/engine/wasm-conv";
 import { transposeCosts } from "../../lib/engine/wasm-matmul";
 
@@ -254,6 +261,89 @@ describe("engine/wasm-kernels", function () {
       };
       return tf.grads(penalty)([t.w1, t.w2]);
     });
+  });
+
+  it("Identity (every tensor a gradient saves) shares its input's buffer: no copy, and the clone outlives the original", async () => {
+    await useBackend("wasm");
+    const x = tf.tensor([1, 2, 3, 4], [2, 2]);
+    const buffers = wasmDataIds();
+    const y = tf.clone(x);
+    assert.equal(wasmDataIds(), buffers, "a clone allocates no heap buffer");
+    x.dispose();
+    assert.deepEqual(Array.from(y.dataSync()), [1, 2, 3, 4], "the clone keeps the data after the original is freed");
+    y.dispose();
+    assert.equal(wasmDataIds(), buffers - 1, "the buffer is freed with its last tensor");
+    const s = tf.clone(tf.tensor(["a", "b"]));
+    assert.deepEqual(s.arraySync(), ["a", "b"], "strings take the stock kernel");
+    s.dispose();
+  });
+
+  it("a right operand transposed by a view (a length-1 axis) never runs another shape's cached XNNPACK operator", async () => {
+    // tfjs-wasm caches a product's operator under the right operand's id alone. u [4] enters as [4, 1] on
+    // the right in the forward product; the backward pass needs it transposed, [1, 4], which used to be a
+    // view of the same id, so the gradient ran the forward's operator (k = 4, n = 1) on the wrong shapes.
+    const rand = makeRandom(31);
+    const inputs = { k: randomInput(rand, [6, 4]), u: randomInput(rand, [4]), v: randomInput(rand, [6]) };
+    await compareBackends("∂/∂(k, u) of ‖k·u‖²", inputs, (t) =>
+      tf.grads((k: tf.Tensor, u: tf.Tensor) => tf.sum(tf.square(tf.matMul(k, tf.reshape(u, [-1, 1])))))([t.k, t.u]));
+    await compareBackends("∂/∂k of vᵀ·k·u (spectral normalisation's σ)", inputs, (t) =>
+      tf.grad((k: tf.Tensor) => tf.reshape(tf.matMul(tf.reshape(t.v, [1, -1]), tf.matMul(k, tf.reshape(t.u, [-1, 1]))), []))(t.k));
+    await compareBackends("a [h, 1] last layer, forward then ∂/∂x", { x: randomInput(rand, [5, 7]), w: randomInput(rand, [7, 1]) }, (t) =>
+      tf.grad((x: tf.Tensor) => tf.sum(tf.square(tf.matMul(x, t.w))))(t.x));
+  });
+
+  it("training gives bit-identical weights with the shared Identity and a copying one (toy GAN, WGAN-GP, SN-GAN, conv critics)", async function () {
+    this.timeout(120_000);
+    await useBackend("wasm");
+    const shared = tf.getKernel("Identity", "wasm")!;
+    const copying: tf.KernelFunc = ({ inputs, backend }) => {
+      const x = inputs.x as tf.TensorInfo;
+      const wasm = backend as unknown as { makeOutput(s: number[], d: tf.DataType): tf.TensorInfo; typedArrayFromHeap(t: tf.TensorInfo): Float32Array };
+      const out = wasm.makeOutput(x.shape, x.dtype);
+      wasm.typedArrayFromHeap(out).set(wasm.typedArrayFromHeap(x));
+      return out;
+    };
+    const tiny: [number, number, number] = [8, 8, 1];
+    const games: Record<string, () => { gan: GanSpec; data: TrainOptions["data"]; batch: number; dispose: () => void }> = {};
+    for (const name of ["toy-gan", "wgan-gp-toy", "sngan-mlp"]) {
+      games[name] = () => {
+        const m = MODELS[name];
+        const real = benchBatches(m, 16);
+        return { gan: m.gan() as GanSpec, data: real.data, batch: 16, dispose: () => real.dispose() };
+      };
+    }
+    const images = (n: number) => tf.randomUniform([n, ...tiny], -1, 1, "float32", 7);
+    games["WGAN-GP conv critic"] = () => ({ gan: wganGpSpec({ trunk: "conv", imageShape: tiny }), data: images, batch: 8, dispose: () => undefined });
+    games["SN-GAN conv critic"] = () => ({ gan: snganSpec({ trunk: "conv", imageShape: tiny }), data: images, batch: 8, dispose: () => undefined });
+    const weightsAfterTraining = async (make: () => { gan: GanSpec; data: TrainOptions["data"]; batch: number; dispose: () => void }) => {
+      seedAll(1234);
+      const { gan, data, batch, dispose } = make();
+      const run = await train({ gan, data, steps: 2, batchSize: batch, seed: 5 });
+      const networks: Record<string, Network> = isGame(gan) ? gan.networks : { generator: gan.generator, discriminator: gan.discriminator };
+      const w = Object.values(networks).flatMap((n) => (n as unknown as tf.LayersModel).getWeights().map((t) => Float32Array.from(t.dataSync() as Float32Array)));
+      Object.values(run.optimizers).forEach((o) => o.dispose());
+      Object.values(networks).forEach((n) => (n as unknown as tf.LayersModel).dispose());
+      dispose();
+      return w;
+    };
+    try {
+      for (const [name, make] of Object.entries(games)) {
+        tf.unregisterKernel("Identity", "wasm");
+        tf.registerKernel({ kernelName: "Identity", backendName: "wasm", kernelFunc: copying });
+        const reference = await weightsAfterTraining(make);
+        tf.unregisterKernel("Identity", "wasm");
+        tf.registerKernel(shared);
+        const withShared = await weightsAfterTraining(make);
+        assert.equal(withShared.length, reference.length, `${name}: weight count`);
+        const differing = reference.filter((w, i) => !Buffer.from(w.buffer).equals(Buffer.from(withShared[i].buffer))).length;
+        assert.equal(differing, 0, `${name}: ${differing} of ${reference.length} weight tensors differ after two steps`);
+      }
+    } finally {
+      if (tf.getKernel("Identity", "wasm")!.kernelFunc !== shared.kernelFunc) {
+        tf.unregisterKernel("Identity", "wasm");
+        tf.registerKernel(shared);
+      }
+    }
   });
 
   it("leaks neither tensors nor wasm heap buffers", async () => {
