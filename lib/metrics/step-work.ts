@@ -78,11 +78,12 @@ export async function stepWork(
   // The kernels recorded so far, read from the engine's open profile at each step's end: tf.profile itself
   // only hands the records over when the whole function is done.
   const recorded = () => (tf.engine() as unknown as { state: { activeProfile: ActiveProfile } }).state.activeProfile.kernels.length;
-  let first = warmupSteps === 0 ? 0 : -1, end = -1, done = 0;
+  let first = -1, end = -1, done = 0;
   const profile = await tf.profile(async () => {
     const run = await train({
       ...options, steps: warmupSteps + countedSteps,
       callbacks: [{
+        onTrainBegin: () => { if (warmupSteps === 0) first = recorded(); },
         onStepEnd: () => {
           done++;
           if (done === warmupSteps) first = recorded();
