@@ -81,9 +81,12 @@ export type SpectralNormInitializer = Initializer | keyof typeof NAMED_INITIALIZ
 // The power iteration, as pure functions of tensors
 // ---------------------------------------------------------------------------------------------------------
 
-/** x / (‖x‖₂ + ε), the reference code's `_l2normalize`. */
+/**
+ * x / (‖x‖₂ + ε), the reference code's `_l2normalize`. ‖x‖₂ as √Σx² in three ops: tf.norm would take six
+ * (|x|, two casts, a power, the sum, the root), and this runs several times per layer and call.
+ */
 function l2Normalize(x: tf.Tensor, epsilon: number): tf.Tensor {
-  return tf.div(x, tf.add(tf.norm(x), epsilon));
+  return tf.div(x, tf.add(tf.sqrt(tf.sum(tf.square(x))), epsilon));
 }
 
 /** The kernel as K = Wᵀ: [in·kh·kw, out] (a dense kernel [in, out] is already that). */
@@ -97,9 +100,13 @@ function rightVector(k: tf.Tensor2D, u: tf.Tensor, epsilon: number): tf.Tensor1D
   return l2Normalize(tf.reshape(tf.matMul(k, tf.reshape(u, [-1, 1])), [-1]), epsilon) as tf.Tensor1D;
 }
 
-/** u = normalize(W v) = normalize(Kᵀ v): [in·k·k] → [out]. */
+/**
+ * u = normalize(W v) = normalize(Kᵀ v) = normalize(vᵀ K): [in·k·k] → [out]. As the row vᵀK, K stays the right
+ * operand in its own layout (Kᵀv would copy K transposed on every call), and σ below reuses that product's
+ * packed K.
+ */
 function leftVector(k: tf.Tensor2D, v: tf.Tensor, epsilon: number): tf.Tensor1D {
-  return l2Normalize(tf.reshape(tf.matMul(k, tf.reshape(v, [-1, 1]), true, false), [-1]), epsilon) as tf.Tensor1D;
+  return l2Normalize(tf.reshape(tf.matMul(tf.reshape(v, [1, -1]), k), [-1]), epsilon) as tf.Tensor1D;
 }
 
 /** Algorithm 1's inner loop from u: `iterations` times v = normalize(Wᵀu), u = normalize(W v). */
@@ -114,9 +121,9 @@ function powerIteration(k: tf.Tensor2D, u: tf.Tensor, iterations: number, epsilo
   return { u: left, v: right };
 }
 
-/** σ = uᵀ W v = vᵀ K u, a scalar (differentiable with respect to K; u and v are taken as given). */
+/** σ = uᵀ W v = (vᵀ K) u, a scalar (differentiable with respect to K; u and v are taken as given). */
 function sigmaOf(k: tf.Tensor2D, u: tf.Tensor, v: tf.Tensor): tf.Scalar {
-  return tf.reshape(tf.matMul(tf.reshape(v, [1, -1]), tf.matMul(k, tf.reshape(u, [-1, 1]))), []) as tf.Scalar;
+  return tf.reshape(tf.matMul(tf.matMul(tf.reshape(v, [1, -1]), k), tf.reshape(u, [-1, 1])), []) as tf.Scalar;
 }
 
 function checkIterations(n: number, who: string): number {
