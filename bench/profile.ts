@@ -19,6 +19,7 @@ import { isGame } from "../lib/train/gan-spec";
 import { type Network } from "../lib/train/types";
 import { tableMarkdown } from "../lib/plots/table";
 import { MODELS, benchBatches } from "./models";
+import { isKernelCall, kernelsRecordedSoFar } from "../lib/metrics/step-work";
 
 interface Options { model: string; steps: number; warmup: number; top: number; batch: number; out: string | null }
 
@@ -65,7 +66,7 @@ export interface KernelTotal { kernel: string; calls: number; ms: number }
 export function totalsByKernel(kernels: { name: string; kernelTimeMs: number | { error: string } }[]): KernelTotal[] {
   const byName = new Map<string, KernelTotal>();
   for (const k of kernels) {
-    if (k.name.endsWith("__op")) continue;
+    if (!isKernelCall(k)) continue;
     const t = byName.get(k.name) ?? { kernel: k.name, calls: 0, ms: 0 };
     t.calls++;
     t.ms += typeof k.kernelTimeMs === "number" ? k.kernelTimeMs : 0;
@@ -107,7 +108,6 @@ async function runSteps(o: Options, mark: (at: "start" | "end") => void): Promis
 async function main(): Promise<void> {
   const o = parseArgs(process.argv.slice(2));
   const info = await ready();
-  const active = () => (tf.engine() as unknown as { state: { activeProfile: ActiveProfile } }).state.activeProfile;
 
   // Profiled pass: kernel records between the marks.
   let first = 0;
@@ -115,8 +115,8 @@ async function main(): Promise<void> {
   let t0 = 0;
   let profiledMs = 0;
   const profile = await tf.profile(() => runSteps(o, (at) => {
-    if (at === "start") { first = active().kernels.length; t0 = performance.now(); }
-    else { last = active().kernels.length; profiledMs = performance.now() - t0; }
+    if (at === "start") { first = kernelsRecordedSoFar(); t0 = performance.now(); }
+    else { last = kernelsRecordedSoFar(); profiledMs = performance.now() - t0; }
   }));
   const kernels = profile.kernels.slice(first, last) as unknown as ActiveProfile["kernels"];
 

@@ -46,11 +46,24 @@ export function kernelMultiplyAdds(k: KernelRecord): number {
   }
 }
 
+/**
+ * Whether a tf.profile record is a kernel call of its own. Records named `…__op` are ops with a custom gradient
+ * (e.g. fusedMatMul__op), whose kernels are recorded separately: counting them too would count twice.
+ */
+export function isKernelCall(record: { name: string }): boolean {
+  return !record.name.endsWith("__op");
+}
+
+/** How many kernel records the open tf.profile holds so far (tf.profile hands them over only at its end). */
+export function kernelsRecordedSoFar(): number {
+  return (tf.engine() as unknown as { state: { activeProfile: ActiveProfile } }).state.activeProfile.kernels.length;
+}
+
 /** Sums the work of kernel records (skipping `…__op` records, whose kernels are recorded on their own). */
 export function kernelWork(kernels: KernelRecord[]): StepWork {
   let kernelCalls = 0, multiplyAdds = 0;
   for (const k of kernels) {
-    if (k.name.endsWith("__op")) continue;
+    if (!isKernelCall(k)) continue;
     kernelCalls++;
     multiplyAdds += kernelMultiplyAdds(k);
   }
@@ -75,9 +88,7 @@ export async function stepWork(
   if (options.resumeFrom !== undefined || options.checkpointDir !== undefined) {
     throw new Error("stepWork: counts a fresh run; leave out resumeFrom and checkpointDir.");
   }
-  // The kernels recorded so far, read from the engine's open profile at each step's end: tf.profile itself
-  // only hands the records over when the whole function is done.
-  const recorded = () => (tf.engine() as unknown as { state: { activeProfile: ActiveProfile } }).state.activeProfile.kernels.length;
+  const recorded = kernelsRecordedSoFar;
   let first = -1, end = -1, done = 0;
   const profile = await tf.profile(async () => {
     const run = await train({
