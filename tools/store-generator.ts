@@ -22,12 +22,22 @@ const USAGE = "usage: npm run store-generator -- RUN_DIR NAME [--backend TEXT] [
 /** The `tsgan train` arguments that reproduce `config` (variant, dataset and every setting that changes its course). */
 export function trainArguments(config: RunConfig, steps = config.options.steps): string {
   const o = config.options;
-  const v = o.variant as Record<string, unknown>;
+  const v = o.variant;
+  if (o.anneal !== undefined && steps !== o.steps) {
+    // Its rate decays over the target's second half: a run of `steps` steps would follow another schedule.
+    throw new Error(
+      `the run anneals its learning rate over ${o.steps} steps but its last checkpoint is at step ${steps}; ` +
+        `finish it first (tsgan resume RUN_DIR), so the stored command rebuilds exactly this generator.`,
+    );
+  }
   return [
     config.variant, "--dataset", config.dataset, "--steps", String(steps), "--batch-size", String(o.batchSize),
     "--seed", String(config.seed),
     ...(v.trunk !== undefined ? ["--trunk", String(v.trunk)] : []),
     ...(v.latentDim !== undefined ? ["--latent-dim", String(v.latentDim)] : []),
+    ...(v.hiddenSizes !== undefined ? ["--hidden-sizes", v.hiddenSizes.join(",")] : []),
+    ...(o.learningRate !== undefined ? ["--learning-rate", String(o.learningRate)] : []),
+    ...(o.anneal !== undefined ? ["--anneal", String(o.anneal)] : []),
   ].join(" ");
 }
 

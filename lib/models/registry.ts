@@ -83,6 +83,8 @@ export interface VariantOptions {
   latentDim?: number;
   /** The networks' family on images, for the variants that offer one: "mlp" or "conv". */
   trunk?: string;
+  /** Hidden layer widths of every MLP on 2-D points (default [64, 64]); images have their chapters' networks. */
+  hiddenSizes?: number[];
 }
 
 export interface VariantInfo {
@@ -117,12 +119,18 @@ function imageShape(data: DataShape): [number, number, number] {
   return data.shape as [number, number, number];
 }
 
-/** A 2-D point MLP generator and discriminator of the registry's size. */
-function pointNetworks(data: DataShape, latentDim: number, conditionSize = 0) {
+/** The hidden layers of a variant's MLPs on points: the options' or the registry's default. */
+function pointHidden(options: VariantOptions): number[] {
+  return options.hiddenSizes ?? POINT_HIDDEN;
+}
+
+/** A 2-D point MLP generator and discriminator with the options' hidden layers. */
+function pointNetworks(data: DataShape, latentDim: number, options: VariantOptions, conditionSize = 0) {
   const dataSize = data.shape[0];
+  const hiddenSizes = pointHidden(options);
   return {
-    generator: mlpGenerator({ latentSize: latentDim, dataSize, hiddenSizes: POINT_HIDDEN, conditionSize }),
-    discriminator: mlpDiscriminator({ dataSize, hiddenSizes: POINT_HIDDEN, conditionSize }),
+    generator: mlpGenerator({ latentSize: latentDim, dataSize, hiddenSizes, conditionSize }),
+    discriminator: mlpDiscriminator({ dataSize, hiddenSizes, conditionSize }),
   };
 }
 
@@ -131,10 +139,10 @@ function pointNetworks(data: DataShape, latentDim: number, conditionSize = 0) {
  * the input (Mirza & Osindero 2014, section 4.1), so the cganSpec's hooks, which hand its networks an id
  * column, are replaced by ones that hand them one-hot rows.
  */
-function pointCgan(data: DataShape, latentDim: number): GanSpec {
+function pointCgan(data: DataShape, latentDim: number, options: VariantOptions): GanSpec {
   const k = data.numClasses;
   const oneHot = (labels: tf.Tensor | undefined) => tf.oneHot(classIds(requireLabels(labels, "cgan"), k), k).toFloat();
-  const networks = pointNetworks(data, latentDim, k);
+  const networks = pointNetworks(data, latentDim, options, k);
   return {
     ...cganSpec({ ...networks, latentDim, numClasses: k }),
     generate: (g: Network, latent: LatentBatch, training: boolean) =>
@@ -149,10 +157,11 @@ function pointCgan(data: DataShape, latentDim: number): GanSpec {
  * Images: the vanilla GAN's discriminator layout (flatten → 512 → 256 → 1, buildVaeGanDiscriminator has it with
  * the two outputs); points: mlp.ts's discriminator, viewed with a second output at its last hidden layer (after the activation).
  */
-function discriminatorWithFeatures(data: DataShape): tf.LayersModel {
+function discriminatorWithFeatures(data: DataShape, options: VariantOptions): tf.LayersModel {
   if (data.kind === "images") return buildVaeGanDiscriminator({ imageShape: imageShape(data), hiddenSizes: [512, 256] });
-  const d = mlpDiscriminator({ dataSize: data.shape[0], hiddenSizes: POINT_HIDDEN });
-  const features = d.getLayer(`discriminator_dense${POINT_HIDDEN.length}`).output as tf.SymbolicTensor;
+  const hiddenSizes = pointHidden(options);
+  const d = mlpDiscriminator({ dataSize: data.shape[0], hiddenSizes });
+  const features = d.getLayer(`discriminator_dense${hiddenSizes.length}`).output as tf.SymbolicTensor;
   return tf.model({ inputs: d.inputs, outputs: [d.outputs[0], features], name: "discriminator_with_features" });
 }
 
@@ -172,7 +181,7 @@ function mrganVariant(data: DataShape, options: VariantOptions, mdgan: boolean):
     const latentDim = options.latentDim ?? 100;
     return mrganGame({ ...mrganImageNetworks(data, latentDim, mdgan), latentSize: latentDim, mdgan });
   }
-  return mrganGame({ dataSize: data.shape[0], latentSize: options.latentDim ?? POINT_LATENT, hiddenSizes: POINT_HIDDEN, mdgan });
+  return mrganGame({ dataSize: data.shape[0], latentSize: options.latentDim ?? POINT_LATENT, hiddenSizes: pointHidden(options), mdgan });
 }
 
 /** The variants, in the order of the course. */
@@ -185,7 +194,7 @@ export const GAN_VARIANTS: readonly VariantInfo[] = Object.freeze([
     conditional: false,
     build: (data, o) => data.kind === "images"
       ? vanillaGanSpec({ latentDim: o.latentDim, imageShape: imageShape(data) })
-      : mlpGanSpec({ latentSize: o.latentDim ?? POINT_LATENT, dataSize: data.shape[0], hiddenSizes: POINT_HIDDEN }),
+      : mlpGanSpec({ latentSize: o.latentDim ?? POINT_LATENT, dataSize: data.shape[0], hiddenSizes: pointHidden(o) }),
   },
   {
     name: "dcgan",
@@ -203,7 +212,7 @@ export const GAN_VARIANTS: readonly VariantInfo[] = Object.freeze([
     conditional: true,
     build: (data, o) => data.kind === "images"
       ? cganSpec({ latentDim: o.latentDim, imageShape: imageShape(data), numClasses: data.numClasses })
-      : pointCgan(data, o.latentDim ?? POINT_LATENT),
+      : pointCgan(data, o.latentDim ?? POINT_LATENT, o),
   },
   {
     name: "acgan",
@@ -225,7 +234,7 @@ export const GAN_VARIANTS: readonly VariantInfo[] = Object.freeze([
     trunks: ["mlp", "conv"],
     build: (data, o) => data.kind === "images"
       ? wganSpec({ latentDim: o.latentDim, imageShape: imageShape(data), trunk: o.trunk as "mlp" | "conv" | undefined })
-      : wganSpec({ ...pointNetworks(data, o.latentDim ?? POINT_LATENT), latentDim: o.latentDim ?? POINT_LATENT }),
+      : wganSpec({ ...pointNetworks(data, o.latentDim ?? POINT_LATENT, o), latentDim: o.latentDim ?? POINT_LATENT }),
   },
   {
     name: "wgan-gp",
@@ -237,7 +246,7 @@ export const GAN_VARIANTS: readonly VariantInfo[] = Object.freeze([
     build: (data, o) => data.kind === "images"
       ? wganGpSpec({ latentDim: o.latentDim, imageShape: imageShape(data), trunk: o.trunk as "mlp" | "conv" | undefined })
       : wganGpSpec({
-        ...pointNetworks(data, o.latentDim ?? POINT_LATENT), latentDim: o.latentDim ?? POINT_LATENT, penaltyWeight: TOY_PENALTY_WEIGHT,
+        ...pointNetworks(data, o.latentDim ?? POINT_LATENT, o), latentDim: o.latentDim ?? POINT_LATENT, penaltyWeight: TOY_PENALTY_WEIGHT,
       }),
   },
   {
@@ -257,7 +266,7 @@ export const GAN_VARIANTS: readonly VariantInfo[] = Object.freeze([
     conditional: false,
     build: (data, o) => data.kind === "images"
       ? biganGame({ dataShape: data.shape, latentDim: o.latentDim })
-      : biganGame({ dataShape: data.shape, latentDim: o.latentDim ?? POINT_LATENT, hiddenSizes: POINT_HIDDEN }),
+      : biganGame({ dataShape: data.shape, latentDim: o.latentDim ?? POINT_LATENT, hiddenSizes: pointHidden(o) }),
   },
   {
     name: "vae-gan",
@@ -285,8 +294,8 @@ export const GAN_VARIANTS: readonly VariantInfo[] = Object.freeze([
       const latentDim = o.latentDim ?? (data.kind === "images" ? 100 : POINT_LATENT);
       const generator = data.kind === "images"
         ? buildVanillaGenerator({ latentDim, imageShape: imageShape(data) })
-        : mlpGenerator({ latentSize: latentDim, dataSize: data.shape[0], hiddenSizes: POINT_HIDDEN });
-      return featureMatchingGame({ generator, discriminator: discriminatorWithFeatures(data), latent: normalLatent(latentDim) });
+        : mlpGenerator({ latentSize: latentDim, dataSize: data.shape[0], hiddenSizes: pointHidden(o) });
+      return featureMatchingGame({ generator, discriminator: discriminatorWithFeatures(data, o), latent: normalLatent(latentDim) });
     },
   },
   {
@@ -298,7 +307,7 @@ export const GAN_VARIANTS: readonly VariantInfo[] = Object.freeze([
     batchMultiple: PACKING,
     build: (data, o) => {
       if (data.kind === "points") {
-        return pacMlpGanSpec({ latentSize: o.latentDim ?? POINT_LATENT, dataSize: data.shape[0], hiddenSizes: POINT_HIDDEN, packing: PACKING });
+        return pacMlpGanSpec({ latentSize: o.latentDim ?? POINT_LATENT, dataSize: data.shape[0], hiddenSizes: pointHidden(o), packing: PACKING });
       }
       const [h, w, c] = imageShape(data);
       // The vanilla GAN with a discriminator whose input has PACKING × the channels: packs lie side by side there.
@@ -363,6 +372,15 @@ export function checkVariant(variant: VariantInfo, data: DataShape, options: Var
   }
   if (options.latentDim !== undefined && !(Number.isInteger(options.latentDim) && options.latentDim > 0)) {
     throw new Error(`latentDim must be a positive integer, got ${options.latentDim}.`);
+  }
+  if (options.hiddenSizes !== undefined) {
+    const h = options.hiddenSizes;
+    if (!Array.isArray(h) || h.length === 0 || !h.every((n) => Number.isInteger(n) && n > 0)) {
+      throw new Error(`hiddenSizes must be a non-empty list of positive integers (one width per hidden layer), got ${JSON.stringify(h)}.`);
+    }
+    if (data.kind !== "points") {
+      throw new Error(`hiddenSizes sets the MLPs on 2-D points; on ${what} "${variant.name}" builds its chapter's networks${variant.trunks ? " (choose them with trunk)" : ""}.`);
+    }
   }
   if (options.trunk !== undefined) {
     const offer = GAN_VARIANTS.filter((v) => v.trunks).map((v) => v.name).join(", ");

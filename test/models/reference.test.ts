@@ -12,14 +12,20 @@ import { latestCheckpoint } from "../../lib/train/checkpoint";
 import { float16Bits, listReferenceGenerators, loadReferenceGenerator, referenceGeneratorDir } from "../../lib/models/reference";
 import { argmaxRows, loadClassifier } from "../../lib/metrics/classifier";
 import { classCoverage, classifierScoreFromProbabilities } from "../../lib/metrics/quality";
-import { storeGenerator } from "../../tools/store-generator";
+import { storeGenerator, trainArguments } from "../../tools/store-generator";
+import { gridOfGaussians } from "../../lib/data/toy";
+import { modeCollapseMetrics } from "../../lib/metrics/mode-collapse";
+import type { RunConfig } from "../../tools/cli/run-folder";
 import { expectExit, runCli, tempDir } from "../tools/cli/helpers";
 
-/** What the lessons rely on, per stored reference: the classifier score and classes covered of 1,000 samples. */
+/** What the lessons rely on, per stored digit generator: the classifier score and classes covered of 1,000 samples. */
 const PROMISED: Record<string, { score: number; classes: number }> = {
   "vanilla-mnist": { score: 5, classes: 10 },
   "dcgan-mnist": { score: 5, classes: 10 },
 };
+
+/** Lesson 04's grid generators: what it checks of 2,500 samples (seed 77), at every profile. */
+const GRID_REFERENCES = ["vanilla-grid-0", "vanilla-grid-1", "vanilla-grid-2"];
 
 /** `values` rounded to float16 by float16Bits and decoded by tfjs's own weight decoder (what loading does). */
 function viaFloat16(values: Float32Array): Float32Array {
@@ -109,6 +115,18 @@ describe("models/reference", function () {
     });
   }
 
+  it("the stored command carries hidden sizes, rate and annealing; an annealing run stopped early is refused", () => {
+    const config = {
+      format: "tsgan-run", version: 1, variant: "vanilla", dataset: "grid", seed: 3, created: "", tsgan: "0.1.0",
+      options: { steps: 40, batchSize: 16, sampleEvery: 4, checkpointEvery: 4, variant: { latentDim: 2, hiddenSizes: [8, 4] }, learningRate: 0.002, anneal: 0.1 },
+    } as RunConfig;
+    assert.equal(trainArguments(config),
+      "vanilla --dataset grid --steps 40 --batch-size 16 --seed 3 --latent-dim 2 --hidden-sizes 8,4 --learning-rate 0.002 --anneal 0.1");
+    assert.throws(() => trainArguments(config, 20), /anneals its learning rate over 40 steps but its last checkpoint is at step 20; finish it first/);
+    const constant = { ...config, options: { ...config.options, anneal: undefined, learningRate: undefined, variant: {} } } as RunConfig;
+    assert.equal(trainArguments(constant, 20), "vanilla --dataset grid --steps 20 --batch-size 16 --seed 3", "a constant rate: stopped early is a shorter run");
+  });
+
   it("a missing or damaged reference is an error that says what is stored and how to build one", async () => {
     await assert.rejects(loadReferenceGenerator("no-such-generator"),
       /no reference generator 'no-such-generator' in .*no-such-generator \(missing model\.json, weights\.bin, meta\.json\); the stored ones are .*data\/generators\/README\.md/);
@@ -122,15 +140,28 @@ describe("models/reference", function () {
 
   it("the stored references load, match their meta.json and keep what the lessons promise (scored live)", async () => {
     const stored = listReferenceGenerators();
-    for (const name of Object.keys(PROMISED)) assert.ok(stored.includes(name), `data/generators/${name} is missing (stored: ${stored.join(", ")})`);
+    for (const name of [...Object.keys(PROMISED), ...GRID_REFERENCES]) assert.ok(stored.includes(name), `data/generators/${name} is missing (stored: ${stored.join(", ")})`);
     const classifier = await loadClassifier("mnist");
     try {
       for (const name of stored) {
         const ref = await loadReferenceGenerator(name);
         try {
           assert.equal(ref.meta.name, name);
-          assert.equal(ref.meta.dataset, "mnist-train", `${name}: trained on the 8,000 digits the judge trained on, not the held-out ones`);
           assert.equal(ref.meta.parameters, ref.generator.countParams());
+          if (GRID_REFERENCES.includes(name)) {
+            assert.equal(ref.meta.dataset, "grid");
+            assert.equal(ref.meta.command, `npx tsgan train vanilla --dataset grid --steps 3000 --batch-size 256 --seed ${ref.meta.seed} ` +
+              `--latent-dim 2 --hidden-sizes 128,128,128 --learning-rate 0.001 --anneal 0.01 --out runs/${name} && npm run store-generator -- runs/${name} ${name}`);
+            const points = ref.generate(2500, { seed: 77 });
+            const m = modeCollapseMetrics(points, gridOfGaussians());
+            points.dispose();
+            const sharp = m.countsPerMode.reduce((a, b) => a + b, 0);
+            const starved = m.countsPerMode.filter((c) => c < sharp / 25 / 10).length;
+            assert.ok(m.highQualityShare > 0.15 && m.reverseKL > 0.6 && starved >= 3,
+              `${name}: ${(100 * m.highQualityShare).toFixed(1)} % high quality, reverse KL ${m.reverseKL}, ${starved} starved modes`);
+            continue;
+          }
+          assert.equal(ref.meta.dataset, "mnist-train", `${name}: trained on the 8,000 digits the judge trained on, not the held-out ones`);
           assert.match(ref.meta.command, new RegExp(`^npx tsgan train ${ref.meta.variant} --dataset mnist-train --steps ${ref.meta.steps} `));
           const promise = PROMISED[name];
           if (!promise) continue;

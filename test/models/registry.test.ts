@@ -6,6 +6,7 @@ import { strict as assert } from "assert";
 import * as tf from "@tensorflow/tfjs";
 import { restoreMathRandom, seed } from "../../lib/engine/seed";
 import { train } from "../../lib/train/loop";
+import { isDenseLayer } from "../../lib/layers/fused-dense";
 import type { Batch } from "../../lib/train/types";
 import {
   buildVariant, DATASET_NAMES, disposeVariant, GAN_VARIANTS, getDataset, getVariant, supportedDatasets, TRAINING_DATASETS,
@@ -89,6 +90,29 @@ describe("models/registry", function () {
     assert.throws(() => buildVariant("wgan", "ring", { trunk: "conv" }), /the trunk is a choice for images/);
     assert.throws(() => buildVariant("sngan", "mnist", { trunk: "resnet" }), /no trunk "resnet"; its trunks are conv, mlp/);
     assert.throws(() => buildVariant("vanilla", "ring", { latentDim: 0 }), /latentDim must be a positive integer, got 0/);
+  });
+
+  it("builds every point variant's MLPs with the hidden layers asked for, and refuses them on images", () => {
+    seed(4);
+    const before = tf.memory().numTensors;
+    const pointVariants = GAN_VARIANTS.filter((v) => v.kinds.includes("points"));
+    assert.ok(pointVariants.length >= 8, "the point variants");
+    for (const v of pointVariants) {
+      const spec = buildVariant(v.name, "grid", { hiddenSizes: [7, 5, 3] });
+      for (const [role, net] of Object.entries(variantNetworks(spec))) {
+        const widths = (net as tf.LayersModel).layers.filter(isDenseLayer).map((l) => l.getConfig().units as number);
+        // The last three hidden layers are the ones asked for (BiGAN's discriminator first maps x and z by one layer each of the first width).
+        assert.deepEqual(widths.slice(-4, -1), [7, 5, 3], `${v.name}'s ${role}: hidden widths ${widths}`);
+        assert.ok(widths.slice(0, -4).every((w) => w === 7), `${v.name}'s ${role}: hidden widths ${widths}`);
+      }
+      disposeVariant(spec);
+    }
+    assert.equal(tf.memory().numTensors, before);
+    assert.throws(() => buildVariant("vanilla", "mnist", { hiddenSizes: [64] }), /hiddenSizes sets the MLPs on 2-D points; on "mnist" \(images\) "vanilla" builds its chapter's networks\./);
+    assert.throws(() => buildVariant("wgan", "mnist", { hiddenSizes: [64] }), /builds its chapter's networks \(choose them with trunk\)/);
+    for (const bad of [[], [64, 0], [2.5]]) {
+      assert.throws(() => buildVariant("vanilla", "ring", { hiddenSizes: bad }), /hiddenSizes must be a non-empty list of positive integers/);
+    }
   });
 
   it("builds the other trunk and a chosen latent size", () => {

@@ -5,7 +5,7 @@ import { adam, sgd } from "../../lib/engine/optimizers";
 import { train } from "../../lib/train/loop";
 import { normalLatent, GanObjective, GanSpec } from "../../lib/train/gan-spec";
 import type { StepLog } from "../../lib/train/types";
-import { every, learningRateSchedule, progressBar, sampleEvery, formatProgress, TrainCallback } from "../../lib/train/callbacks";
+import { every, holdThenDecay, learningRateSchedule, progressBar, sampleEvery, formatProgress, TrainCallback } from "../../lib/train/callbacks";
 import { mlpGenerator, mlpDiscriminator } from "../../lib/models/mlp";
 
 const bceObjective: GanObjective = {
@@ -149,6 +149,31 @@ describe("train/callbacks", () => {
       assert.notDeepEqual(snapshots[1], snapshots[0], "step 2 (rate 0.05) moved the weights");
       assert.deepEqual(snapshots[4], snapshots[1], "steps 3–5 (rate 0) left them where step 2 did");
       Object.values(result.optimizers).forEach((o) => o.dispose());
+    });
+
+    it("holdThenDecay: the rate held for the first half, then r · f^((step − hold)/(steps − hold)), the last step at r · f", () => {
+      const schedule = holdThenDecay(10, 0.01);
+      // Lesson 04's inline form, step ≤ half ? r : r · 0.01^((step − half)/half), for every step.
+      for (let step = 1; step <= 10; step++) {
+        const want = step <= 5 ? 0.001 : 0.001 * Math.pow(0.01, (step - 5) / 5);
+        assert.ok(Math.abs(schedule(step, "generator", 0.001) - want) <= 1e-18, `step ${step}`);
+      }
+      assert.equal(schedule(5, "g", 0.002), 0.002);
+      assert.ok(Math.abs(schedule(6, "g", 0.002) - 0.002 * Math.pow(0.01, 0.2)) < 1e-15);
+      assert.ok(Math.abs(schedule(10, "g", 0.002) - 0.00002) < 1e-15);
+      assert.ok(Math.abs(schedule(14, "g", 0.002) - 0.00002) < 1e-15, "past the last step: the final rate");
+      // Another hold, a rate of its own (replacing the player's), and f = 1: constant.
+      const early = holdThenDecay(8, 0.5, { holdFraction: 0.25, rate: 0.1 });
+      assert.equal(early(2, "d", 7), 0.1);
+      assert.ok(Math.abs(early(5, "d", 7) - 0.1 * Math.pow(0.5, 0.5)) < 1e-15);
+      assert.ok(Math.abs(early(8, "d", 7) - 0.05) < 1e-15);
+      assert.deepEqual([1, 4, 8].map((s) => holdThenDecay(8, 1, { rate: 0.3 })(s, "g", 1)), [0.3, 0.3, 0.3]);
+      assert.deepEqual([1, 4].map((s) => holdThenDecay(4, 1, { holdFraction: 0 })(s, "g", 0.2)), [0.2, 0.2]);
+      assert.throws(() => holdThenDecay(0, 0.1), /steps must be a positive integer, got 0/);
+      assert.throws(() => holdThenDecay(10, 0), /finalFraction is the share of the rate left at the last step, in \(0, 1\]; got 0/);
+      assert.throws(() => holdThenDecay(10, 1.5), /in \(0, 1\]; got 1\.5/);
+      assert.throws(() => holdThenDecay(10, 0.1, { holdFraction: 1 }), /holdFraction must lie in \[0, 1\), got 1/);
+      assert.throws(() => holdThenDecay(10, 0.1, { rate: -1 }), /rate must be a positive number, got -1/);
     });
 
     it("refuses an optimizer that cannot change its rate, and a negative rate", async () => {

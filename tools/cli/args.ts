@@ -145,3 +145,26 @@ export function oneOf(names: readonly string[], what: string): (raw: string, fla
     return raw;
   };
 }
+
+/** A positive, finite number ("2e-4", "0.001"). */
+export function positiveNumber(raw: string, flag: string): number {
+  const n = Number(raw);
+  if (raw.trim() === "" || !Number.isFinite(n) || n <= 0) throw new UsageError(`${flag} must be a positive number, got "${raw}".`);
+  return n;
+}
+
+/** A share in (0, 1]. */
+export function fraction(raw: string, flag: string): number {
+  const n = Number(raw);
+  if (raw.trim() === "" || !(n > 0 && n <= 1)) throw new UsageError(`${flag} must be a number in (0, 1], got "${raw}".`);
+  return n;
+}
+
+/** A comma-separated list of positive integers ("128,128,128"). */
+export function positiveIntegerList(raw: string, flag: string): number[] {
+  const parts = raw.split(",");
+  if (!parts.every((p) => /^\s*\d+\s*$/.test(p) && Number(p) >= 1 && Number.isSafeInteger(Number(p)))) {
+    throw new UsageError(`${flag} must be positive integers separated by commas (e.g. 128,128,128), got "${raw}".`);
+  }
+  return parts.map(Number);
+}

@@ -35,6 +35,13 @@ export interface RunConfig {
     checkpointEvery: number;
     /** The variant builder's options (registry.ts's VariantOptions); {} for its defaults. */
     variant: VariantOptions;
+    /** Every player's starting learning rate, instead of the variant's (`--learning-rate`); absent: the variant's. */
+    learningRate?: number;
+    /**
+     * The rate left at the last step when the run anneals (`--anneal`): held for the first half of `steps`, then
+     * decayed exponentially to this share of it (lib/train/callbacks.ts's holdThenDecay); absent: a constant rate.
+     */
+    anneal?: number;
   };
   created: string;
   /** The tsgan version that created the run. */
@@ -123,6 +130,12 @@ export function readRunConfig(dir: string): RunConfig {
   const bad = ["steps", "batchSize", "sampleEvery", "checkpointEvery"].filter((k) => !isPositiveInteger((o as unknown as Record<string, unknown>)?.[k]));
   if (bad.length > 0 || !Number.isInteger(config.seed)) {
     throw new Error(`${file} lacks a valid ${[...bad, ...(Number.isInteger(config.seed) ? [] : ["seed"])].join(", ")}; it is damaged.`);
+  }
+  if (o.learningRate !== undefined && !(typeof o.learningRate === "number" && o.learningRate > 0 && Number.isFinite(o.learningRate))) {
+    throw new Error(`${file} has an invalid learningRate ${JSON.stringify(o.learningRate)}; it is damaged.`);
+  }
+  if (o.anneal !== undefined && !(typeof o.anneal === "number" && o.anneal > 0 && o.anneal <= 1)) {
+    throw new Error(`${file} has an invalid anneal ${JSON.stringify(o.anneal)}; it is damaged.`);
   }
   o.variant ??= {};
   return config;

@@ -11,11 +11,13 @@ import * as path from "path";
 import {
   checkVariant, DATASET_NAMES, DatasetName, disposeVariant, getDataset, getVariant, variantNames, VariantInfo, VariantOptions,
 } from "../../lib/models/registry";
-import { sampleEvery } from "../../lib/train/callbacks";
+import { holdThenDecay, learningRateSchedule, sampleEvery } from "../../lib/train/callbacks";
 import { train } from "../../lib/train/loop";
 import type { GanSpec } from "../../lib/train/gan-spec";
 import type { Game, TrainCallback } from "../../lib/train/types";
-import { CommandSpec, oneOf, ParsedArgs, positiveInteger, seedValue, UsageError } from "./args";
+import {
+  CommandSpec, fraction, oneOf, ParsedArgs, positiveInteger, positiveIntegerList, positiveNumber, seedValue, UsageError,
+} from "./args";
 import { batchSource, loadData, pointReference, RunData } from "./data";
 import { drawSamples, PointReference, SAMPLE_SEED, stepSampleFile, writeSamples } from "./pictures";
 import { Interrupt, formatDuration, progressWithEta } from "./progress";
@@ -45,6 +47,9 @@ export const TRAIN_COMMAND: CommandSpec = {
     { name: "checkpoint-every", value: "N", parse: positiveInteger, help: `write a checkpoint every N steps (default: ${DEFAULT_WRITES_PER_RUN} times a run, and at the end)` },
     { name: "latent-dim", value: "N", parse: positiveInteger, help: "length of the noise vector z (default: the variant's)" },
     { name: "trunk", value: "NAME", help: "mlp or conv networks, for acgan, wgan, wgan-gp and sngan on images" },
+    { name: "hidden-sizes", value: "N,N,...", parse: positiveIntegerList, help: "hidden layer widths of every MLP on ring and grid (default 64,64)" },
+    { name: "learning-rate", value: "R", parse: positiveNumber, help: "every player's starting learning rate (default: the variant's)" },
+    { name: "anneal", value: "F", parse: fraction, help: "hold the rate for the first half of --steps, then decay it exponentially to F times it by the last step (lesson 4's 0.01)" },
     { name: "resume", help: "continue the run in the folder up to --steps (same variant and dataset); start one if there is none" },
     { name: "overwrite", help: "delete the run already in the folder and start a new one" },
   ],
@@ -100,6 +105,8 @@ function newConfig(args: ParsedArgs, variant: VariantInfo, dataset: DatasetName,
       sampleEvery: (f["sample-every"] as number | undefined) ?? every,
       checkpointEvery: (f["checkpoint-every"] as number | undefined) ?? every,
       variant: options,
+      ...(f["learning-rate"] !== undefined ? { learningRate: f["learning-rate"] as number } : {}),
+      ...(f.anneal !== undefined ? { anneal: f.anneal as number } : {}),
     },
     created: new Date().toISOString(),
     tsgan: tsganVersion(),
@@ -120,6 +127,9 @@ function resumedConfig(dir: string, args: ParsedArgs, variant: VariantInfo, data
     ["--batch-size", f["batch-size"], config.options.batchSize],
     ["--latent-dim", options.latentDim, config.options.variant.latentDim],
     ["--trunk", options.trunk, config.options.variant.trunk],
+    ["--hidden-sizes", options.hiddenSizes?.join(","), config.options.variant.hiddenSizes?.join(",")],
+    ["--learning-rate", f["learning-rate"], config.options.learningRate],
+    ["--anneal", f.anneal, config.options.anneal],
   ];
   for (const [flag, value, saved] of given) {
     if (value !== undefined && value !== saved) {
@@ -129,10 +139,39 @@ function resumedConfig(dir: string, args: ParsedArgs, variant: VariantInfo, data
       );
     }
   }
-  config.options.steps = f.steps as number;
+  retarget(dir, config, f.steps as number);
   if (f["sample-every"] !== undefined) config.options.sampleEvery = f["sample-every"] as number;
   if (f["checkpoint-every"] !== undefined) config.options.checkpointEvery = f["checkpoint-every"] as number;
   return config;
+}
+
+/**
+ * A new target step for a run. An annealing run's rate is a function of its target (it decays over the second
+ * half of it), so a new target would change the rate under steps already trained: refused.
+ */
+function retarget(dir: string, config: RunConfig, steps: number): void {
+  if (config.options.anneal !== undefined && steps !== config.options.steps) {
+    throw new UsageError(
+      `${dir} anneals its learning rate over its ${config.options.steps} steps (--anneal ${config.options.anneal}); another target ` +
+        `(${steps}) would change the rate of the steps it has trained. Continue it to ${config.options.steps}, or train a new run.`,
+    );
+  }
+  config.options.steps = steps;
+}
+
+/** The learning-rate callback of a run with --learning-rate or --anneal, none otherwise. */
+function rateSchedule(config: RunConfig): TrainCallback[] {
+  const { steps, learningRate, anneal } = config.options;
+  if (learningRate === undefined && anneal === undefined) return [];
+  return [learningRateSchedule(holdThenDecay(steps, anneal ?? 1, { rate: learningRate }))];
+}
+
+/** ", learning rate 0.001 annealed to 1 % of it" for the progress line; "" for the variant's own rate. */
+function rateWords(config: RunConfig): string {
+  const { learningRate, anneal } = config.options;
+  const rate = learningRate !== undefined ? `learning rate ${learningRate}` : "the variant's learning rate";
+  if (anneal !== undefined) return `, ${rate} held for half the steps, then annealed to ${100 * anneal} % of it`;
+  return learningRate !== undefined ? `, ${rate}` : "";
 }
 
 /** Refuses to train into a folder that holds something, unless told what to do with it. */
@@ -165,6 +204,7 @@ export async function trainCommand(args: ParsedArgs, io: Io): Promise<number> {
   const options: VariantOptions = {
     ...(args.flags["latent-dim"] !== undefined ? { latentDim: args.flags["latent-dim"] as number } : {}),
     ...(args.flags.trunk !== undefined ? { trunk: args.flags.trunk as string } : {}),
+    ...(args.flags["hidden-sizes"] !== undefined ? { hiddenSizes: args.flags["hidden-sizes"] as number[] } : {}),
   };
   asUsageError(() => checkVariant(variant, getDataset(dataset), options, dataset));
   if (args.flags["batch-size"] !== undefined) checkBatchSize(variant, args.flags["batch-size"] as number);
@@ -177,7 +217,7 @@ export async function trainCommand(args: ParsedArgs, io: Io): Promise<number> {
 export async function resumeCommand(args: ParsedArgs, io: Io): Promise<number> {
   const dir = args.positionals[0];
   const config = readRunConfig(dir);
-  if (args.flags.steps !== undefined) config.options.steps = args.flags.steps as number;
+  if (args.flags.steps !== undefined) retarget(dir, config, args.flags.steps as number);
   return runTraining(dir, config, io);
 }
 
@@ -200,6 +240,7 @@ function historyWriter(dir: string, every: number): TrainCallback {
 function runCallbacks(dir: string, config: RunConfig, data: RunData, reference: PointReference | undefined, interrupt: Interrupt, io: Io): TrainCallback[] {
   const { samples } = runPaths(dir);
   return [
+    ...rateSchedule(config),
     progressWithEta(io.err),
     sampleEvery(config.options.sampleEvery, (x, step) => { writeSamples(stepSampleFile(samples, step), x, data.info.kind, reference, step); },
       { count: SAMPLE_COUNT, seed: SAMPLE_SEED }),
@@ -245,7 +286,7 @@ export async function runTraining(dir: string, config: RunConfig, io: Io): Promi
     gan = buildRunVariant(config);
     reference = pointReference(data, config.seed);
     io.err.write(`tsgan: ${from > 0 ? `resuming ${dir} at step ${from}` : `training ${dir}`}: ${config.variant} on ${config.dataset}, ` +
-      `${steps} steps, batch ${batchSize}, seed ${config.seed}\n`);
+      `${steps} steps, batch ${batchSize}, seed ${config.seed}${rateWords(config)}\n`);
     const started = Date.now();
     const result = await train({
       gan, data: batchSource(data, variant.conditional, config.seed), steps, batchSize, seed: config.seed,

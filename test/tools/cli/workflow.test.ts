@@ -116,6 +116,59 @@ describe("tools/cli: tsgan train, resume, sample, eval", function () {
     });
   }
 
+  it("--hidden-sizes, --learning-rate, --anneal: recorded, followed (held for half the steps, then decayed), resumed exactly", async () => {
+    const common = ["vanilla", "--dataset", "grid", "--seed", "5", "--batch-size", "32", "--steps", "8", "--checkpoint-every", "4", "--latent-dim", "2"];
+    const run = (name: string, ...flags: string[]) => runCli(["train", ...common, ...flags, "--out", path.join(root, name)]);
+    const files = (name: string, step?: number) => {
+      const dir = path.join(root, name);
+      if (step === undefined) return checkpointFiles(dir);
+      // The older of the two kept checkpoints, read as if latest.json still named it.
+      const stepDir = `step-${String(step).padStart(8, "0")}`;
+      const out: Record<string, Buffer> = {};
+      for (const kind of ["networks", "optimizers"]) {
+        for (const n of fs.readdirSync(path.join(dir, "checkpoints", stepDir, kind))) {
+          out[`${kind}/${n}`] = fs.readFileSync(path.join(dir, "checkpoints", stepDir, kind, n, "weights.bin"));
+        }
+      }
+      return out;
+    };
+    const same = (a: Record<string, Buffer>, b: Record<string, Buffer>) => Object.keys(a).length === Object.keys(b).length &&
+      Object.keys(a).every((k) => b[k] !== undefined && a[k].equals(b[k]));
+    const results = await Promise.all([
+      run("lr-default", "--hidden-sizes", "16,8"),
+      run("lr-same", "--hidden-sizes", "16,8", "--learning-rate", "0.0002"), // vanilla's own rate, Adam(2e-4, β1 0.5)
+      run("lr-high", "--hidden-sizes", "16,8", "--learning-rate", "0.01"),
+      run("lr-anneal", "--hidden-sizes", "16,8", "--learning-rate", "0.01", "--anneal", "0.01"),
+    ]);
+    results.forEach((r, i) => expectExit(r, 0, `run ${i}`));
+    assert.match(results[3].stderr, /learning rate 0\.01 held for half the steps, then annealed to 1 % of it/);
+    const config = readJson<{ options: Record<string, unknown> }>(path.join(root, "lr-anneal", "run.json")).options;
+    assert.deepEqual([config.variant, config.learningRate, config.anneal], [{ latentDim: 2, hiddenSizes: [16, 8] }, 0.01, 0.01]);
+    const g = JSON.parse(fs.readFileSync(path.join(root, "lr-anneal", "checkpoints", "step-00000008", "networks", "generator", "model.json"), "utf8"));
+    const units = (g.modelTopology.model_config ?? g.modelTopology).config.layers
+      .filter((l: { config: { units?: number } }) => l.config.units !== undefined).map((l: { config: { units: number } }) => l.config.units);
+    assert.deepEqual(units, [16, 8, 2], "the generator's layers");
+    assert.ok(same(files("lr-same"), files("lr-default")), "--learning-rate at the variant's own rate changes nothing");
+    assert.ok(!same(files("lr-high"), files("lr-default")), "another rate trains another run");
+    assert.ok(same(files("lr-anneal", 4), files("lr-high", 4)), "the first half runs at the full rate");
+    assert.ok(!same(files("lr-anneal"), files("lr-high")), "the second half decays it");
+
+    // A crash after step 4's checkpoint: the resumed run follows the same schedule and ends where the whole one did.
+    const crashed = path.join(root, "lr-crashed");
+    expectExit(await run("lr-crashed", "--hidden-sizes", "16,8", "--learning-rate", "0.01", "--anneal", "0.01"), 0, "train");
+    fs.rmSync(path.join(crashed, "checkpoints", "step-00000008"), { recursive: true });
+    fs.writeFileSync(path.join(crashed, "checkpoints", "latest.json"), JSON.stringify({ checkpoint: "step-00000004", step: 4 }));
+    const retarget = await runCli(["resume", crashed, "--steps", "12"]);
+    expectExit(retarget, 2, "another target for an annealing run");
+    assert.match(retarget.stderr, /anneals its learning rate over its 8 steps \(--anneal 0\.01\); another target \(12\) would change the rate/);
+    const otherRate = await runCli(["train", ...common, "--learning-rate", "0.02", "--resume", "--out", crashed]);
+    expectExit(otherRate, 2, "--resume with another rate");
+    assert.match(otherRate.stderr, /holds a run with --learning-rate 0\.01, not 0\.02/);
+    expectExit(await runCli(["resume", crashed]), 0, "resume");
+    assert.equal(checkpointStep(crashed), 8);
+    assert.ok(same(files("lr-crashed"), files("lr-anneal")), "resumed at step 4 == trained in one go");
+  });
+
   it("refuses to train into an existing run folder unless --resume or --overwrite", async () => {
     const run = path.join(root, "existing");
     expectExit(await runCli(["train", "vanilla", "--dataset", "ring", "--steps", "4", "--seed", "1", "--out", run]), 0, "first train");
