@@ -19,7 +19,7 @@ import { isGame } from "../lib/train/gan-spec";
 import { type Network } from "../lib/train/types";
 import { tableMarkdown } from "../lib/plots/table";
 import { MODELS, benchBatches } from "./models";
-import { isKernelCall, kernelsRecordedSoFar } from "../lib/metrics/step-work";
+import { isKernelCall, kernelMultiplyAdds, kernelsRecordedSoFar } from "../lib/metrics/step-work";
 
 interface Options { model: string; steps: number; warmup: number; top: number; batch: number; out: string | null }
 
@@ -56,26 +56,40 @@ function parseArgs(argv: string[]): Options {
 }
 
 /** One kernel name's total over the profiled steps. */
-export interface KernelTotal { kernel: string; calls: number; ms: number }
+export interface KernelTotal { kernel: string; calls: number; ms: number; multiplyAdds: number }
+
+/** A tf.profile kernel record; the shapes, where given, let the products and convolutions count their multiply-adds. */
+export interface ProfiledKernel {
+  name: string;
+  kernelTimeMs: number | { error: string };
+  inputShapes?: (number[] | undefined)[];
+  outputShapes?: number[][];
+}
 
 /**
  * Sums tf.profile's kernel records by name, largest time first. Records named `…__op` are ops with a custom
  * gradient (e.g. fusedMatMul__op), whose time is that of the kernels they run, recorded separately: they are
  * left out so that no time is counted twice.
  */
-export function totalsByKernel(kernels: { name: string; kernelTimeMs: number | { error: string } }[]): KernelTotal[] {
+export function totalsByKernel(kernels: ProfiledKernel[]): KernelTotal[] {
   const byName = new Map<string, KernelTotal>();
   for (const k of kernels) {
     if (!isKernelCall(k)) continue;
-    const t = byName.get(k.name) ?? { kernel: k.name, calls: 0, ms: 0 };
+    const t = byName.get(k.name) ?? { kernel: k.name, calls: 0, ms: 0, multiplyAdds: 0 };
     t.calls++;
     t.ms += typeof k.kernelTimeMs === "number" ? k.kernelTimeMs : 0;
+    if (k.inputShapes && k.outputShapes) t.multiplyAdds += kernelMultiplyAdds({ name: k.name, inputShapes: k.inputShapes, outputShapes: k.outputShapes });
     byName.set(k.name, t);
   }
   return [...byName.values()].sort((a, b) => b.ms - a.ms);
 }
 
-interface ActiveProfile { kernels: { name: string; kernelTimeMs: number | { error: string } }[] }
+interface ActiveProfile { kernels: ProfiledKernel[] }
+
+/** Multiply-adds per second in G (10⁹), or "" for a kernel without any (or without time). */
+export function gigaMultiplyAddsPerSecond(t: KernelTotal): string {
+  return t.multiplyAdds > 0 && t.ms > 0 ? (t.multiplyAdds / (t.ms * 1e6)).toFixed(1) : "";
+}
 
 /** Runs warm-up + `steps` steps of the model; calls `mark("start")`/`mark("end")` around the measured ones. */
 async function runSteps(o: Options, mark: (at: "start" | "end") => void): Promise<void> {
@@ -132,28 +146,35 @@ async function main(): Promise<void> {
   const stepMs = profiledMs / o.steps;
   const kernelMs = totals.reduce((s, t) => s + t.ms, 0) / o.steps;
   const perStep = (x: number) => x / o.steps;
+  const millions = (t: KernelTotal) => (t.multiplyAdds > 0 ? (perStep(t.multiplyAdds) / 1e6).toFixed(1) : "");
   const rows = totals.slice(0, o.top).map((t) => [
     t.kernel, (t.calls / o.steps).toFixed(1), perStep(t.ms).toFixed(2), `${((100 * perStep(t.ms)) / stepMs).toFixed(1)} %`,
+    millions(t), gigaMultiplyAddsPerSecond(t),
   ]);
   const rest = totals.slice(o.top);
   if (rest.length > 0) {
-    const ms = rest.reduce((s, t) => s + t.ms, 0);
-    const calls = rest.reduce((s, t) => s + t.calls, 0);
-    rows.push([`(${rest.length} other kernels)`, (calls / o.steps).toFixed(1), perStep(ms).toFixed(2), `${((100 * perStep(ms)) / stepMs).toFixed(1)} %`]);
+    const sum: KernelTotal = {
+      kernel: `(${rest.length} other kernels)`, calls: rest.reduce((s, t) => s + t.calls, 0), ms: rest.reduce((s, t) => s + t.ms, 0),
+      multiplyAdds: rest.reduce((s, t) => s + t.multiplyAdds, 0),
+    };
+    rows.push([sum.kernel, (sum.calls / o.steps).toFixed(1), perStep(sum.ms).toFixed(2), `${((100 * perStep(sum.ms)) / stepMs).toFixed(1)} %`,
+      millions(sum), gigaMultiplyAddsPerSecond(sum)]);
   }
-  rows.push(["outside kernels (engine, loop, JS)", "", (stepMs - kernelMs).toFixed(2), `${((100 * (stepMs - kernelMs)) / stepMs).toFixed(1)} %`]);
+  rows.push(["outside kernels (engine, loop, JS)", "", (stepMs - kernelMs).toFixed(2), `${((100 * (stepMs - kernelMs)) / stepMs).toFixed(1)} %`, "", ""]);
   console.log(`\n${o.model}: ${MODELS[o.model].describe}`);
   console.log(`backend ${info.choice}; ${o.steps} profiled steps after ${o.warmup} warm-up steps`);
   console.log(`step: ${stepMs.toFixed(1)} ms profiled, ${(plainMs / o.steps).toFixed(1)} ms without the profiler; ` +
     `${(totals.reduce((n, t) => n + t.calls, 0) / o.steps).toFixed(0)} kernel calls per step, ${kernelMs.toFixed(1)} ms in kernels\n`);
-  console.log(tableMarkdown({ columns: ["kernel", "calls/step", "ms/step", "share of step"], rows }));
+  console.log(tableMarkdown({ columns: ["kernel", "calls/step", "ms/step", "share of step", "M multiply-adds/step", "G multiply-adds/s"], rows }));
   if (o.out) {
     const out = path.resolve(o.out);
     fs.mkdirSync(path.dirname(out), { recursive: true });
     fs.writeFileSync(out, JSON.stringify({
       date: new Date().toISOString(), model: o.model, backend: info.choice, steps: o.steps, warmup: o.warmup,
       step_ms_profiled: stepMs, step_ms: plainMs / o.steps, kernel_calls_per_step: totals.reduce((n, t) => n + t.calls, 0) / o.steps,
-      kernels: totals.map((t) => ({ kernel: t.kernel, calls_per_step: t.calls / o.steps, ms_per_step: perStep(t.ms) })),
+      kernels: totals.map((t) => ({
+        kernel: t.kernel, calls_per_step: t.calls / o.steps, ms_per_step: perStep(t.ms), multiply_adds_per_step: perStep(t.multiplyAdds),
+      })),
     }, null, 2) + "\n");
     console.log(`\nwrote ${path.relative(process.cwd(), out)}`);
   }

@@ -3,7 +3,7 @@ import { spawnSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { totalsByKernel } from "../../bench/profile";
+import { gigaMultiplyAddsPerSecond, totalsByKernel } from "../../bench/profile";
 
 const PROFILE = path.resolve(__dirname, "../../bench/profile.js");
 const ROOT = path.resolve(__dirname, "../../..");
@@ -20,10 +20,21 @@ describe("bench/profile", function () {
       { name: "Add", kernelTimeMs: { error: "no timer" } },
     ]);
     assert.deepEqual(totals, [
-      { kernel: "BatchMatMul", calls: 2, ms: 3.5 },
-      { kernel: "_FusedMatMul", calls: 1, ms: 2.5 },
-      { kernel: "Add", calls: 1, ms: 0 },
+      { kernel: "BatchMatMul", calls: 2, ms: 3.5, multiplyAdds: 0 },
+      { kernel: "_FusedMatMul", calls: 1, ms: 2.5, multiplyAdds: 0 },
+      { kernel: "Add", calls: 1, ms: 0, multiplyAdds: 0 },
     ]);
+  });
+
+  it("counts each product's multiply-adds from its shapes, and their rate", () => {
+    const totals = totalsByKernel([
+      { name: "BatchMatMul", kernelTimeMs: 2, inputShapes: [[1, 64, 100], [1, 100, 256]], outputShapes: [[1, 64, 256]] },
+      { name: "BatchMatMul", kernelTimeMs: 1, inputShapes: [[1, 256, 64], [1, 64, 100]], outputShapes: [[1, 256, 100]] },
+      { name: "Add", kernelTimeMs: 0.5, inputShapes: [[64, 256], [256]], outputShapes: [[64, 256]] },
+    ]);
+    assert.deepEqual(totals.map((t) => [t.kernel, t.multiplyAdds]), [["BatchMatMul", 2 * 64 * 100 * 256], ["Add", 0]]);
+    assert.equal(gigaMultiplyAddsPerSecond(totals[0]), (2 * 64 * 100 * 256 / 3e6).toFixed(1)); // 3 ms
+    assert.equal(gigaMultiplyAddsPerSecond(totals[1]), "");
   });
 
   it("profiles the toy GAN's step kernel by kernel and writes the JSON", () => {
@@ -34,7 +45,7 @@ describe("bench/profile", function () {
         cwd: ROOT, encoding: "utf8", timeout: 120_000, env: { ...process.env, TSGAN_QUIET: "1" },
       });
       assert.equal(r.status, 0, r.stdout + r.stderr);
-      assert.match(r.stdout, /\| kernel \| calls\/step \| ms\/step \| share of step \|/);
+      assert.match(r.stdout, /\| kernel \| calls\/step \| ms\/step \| share of step \| M multiply-adds\/step \| G multiply-adds\/s \|/);
       assert.match(r.stdout, /\| BatchMatMul \| /); // every step of the toy GAN multiplies matrices
       assert.match(r.stdout, /\| \(\d+ other kernels\) \| /);
       assert.match(r.stdout, /\| outside kernels \(engine, loop, JS\) \| /);
