@@ -7,6 +7,7 @@
  *   tfjs-backend-wasm 4.22 lacks them (see wasm-conv.ts, wasm-segment.ts).
  * - `TsganDense`, `TsganActivationGrad`: a dense layer and its activation as one op each way (fused-dense.ts).
  * - `Identity`: shares its input's buffer, as Reshape does, instead of copying it (see `sharedIdentity`).
+ * - `GatherV2`: row copies instead of a per-element strided walk (see wasm-gather.ts).
  * - cpu `ResizeNearestNeighborGrad` (upSampling2d's gradient): corrected, since the cpu backend is both the
  *   fallback engine and the reference wasm is tested against (see wasm-cpu-fixes.ts).
  *
@@ -18,6 +19,7 @@ import { WasmKernelFunc } from "./wasm-backend-access";
 import { installCpuKernelFixes } from "./wasm-cpu-fixes";
 import { col2imBackpropInput, conv2DBackpropFilterWasm } from "./wasm-conv";
 import { FUSED_DENSE_WASM_KERNELS } from "./fused-dense";
+import { gatherByRows } from "./wasm-gather";
 import { withExplicitTransposes } from "./wasm-matmul";
 import { unsortedSegmentSumWasm } from "./wasm-segment";
 
@@ -75,7 +77,7 @@ export function sharedIdentity(original: WasmKernelFunc): WasmKernelFunc {
 
 /** The kernels tsgan adds or replaces on wasm, for reports and tests. */
 export const WASM_KERNELS = {
-  replaced: ["BatchMatMul", "_FusedMatMul", "Conv2DBackpropInput", "Identity"],
+  replaced: ["BatchMatMul", "_FusedMatMul", "Conv2DBackpropInput", "Identity", "GatherV2"],
   added: ["Conv2DBackpropFilter", "UnsortedSegmentSum", "TsganDense", "TsganActivationGrad"],
 } as const;
 
@@ -88,6 +90,7 @@ export function installWasmKernels(): void {
   wrapKernel("BatchMatMul", withExplicitTransposes);
   wrapKernel("_FusedMatMul", withExplicitTransposes);
   wrapKernel("Identity", sharedIdentity);
+  wrapKernel("GatherV2", gatherByRows);
   // Conv2D/FusedConv2D stay stock: XNNPACK's convolution measured as fast as im2col + the matmul on the
   // DCGAN's shapes, so an im2col forward pass was not worth keeping.
   wrapKernel("Conv2DBackpropInput", col2imBackpropInput);

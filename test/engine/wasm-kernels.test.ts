@@ -237,6 +237,43 @@ describe("engine/wasm-kernels", function () {
     );
   });
 
+  it("GatherV2 (row copies) matches cpu exactly on every axis, dtype and index shape; bad indices are errors", async () => {
+    const rand = makeRandom(16);
+    const cases: { shape: number[]; axis: number; idx: number[]; dims?: number[] }[] = [
+      { shape: [10, 784], axis: 0, idx: Array.from({ length: 64 }, (_, i) => (i * 7) % 10) }, // a label embedding lookup
+      { shape: [30, 20], axis: 0, idx: [29, 0, 0, 5] },
+      { shape: [5, 7, 3], axis: 1, idx: [6, 0, 2, 2, 1, 3], dims: [2, 3] },
+      { shape: [5, 7, 3], axis: 2, idx: [2, 0] }, // runs of one element
+      { shape: [4, 6], axis: -1, idx: [5, 1, 1] },
+      { shape: [8, 17], axis: 0, idx: [3] , dims: [] }, // a scalar index: the axis goes away
+      { shape: [8, 17], axis: 0, idx: [], dims: [0] }, // nothing gathered
+    ];
+    for (const c of cases) {
+      const x = randomInput(rand, c.shape);
+      const inputs = { x, i: { data: Int32Array.from(c.idx), shape: c.dims ?? [c.idx.length] } };
+      for (const dtype of ["float32", "int32", "bool"] as const) {
+        const what = `gather [${c.shape}] axis ${c.axis} indices [${c.dims ?? [c.idx.length]}] ${dtype}`;
+        const f = (t: Record<string, tf.Tensor>) => tf.gather(dtype === "float32" ? t.x : dtype === "int32" ? t.x.mul(100).toInt() : t.x.greater(0), t.i, c.axis).toFloat();
+        const [onCpu] = await runOn("cpu", inputs, f);
+        const [onWasm] = await runOn("wasm", inputs, f);
+        assert.deepEqual(onWasm.shape, onCpu.shape, what);
+        assert.deepEqual(Array.from(onWasm.data), Array.from(onCpu.data), what); // copies: exact
+      }
+    }
+    // batchDims > 0 (the stock wasm kernel gets these wrong): batch 3, and batch [2, 3] with an outer axis between.
+    const batched = { x: randomInput(rand, [3, 4, 5]), i: { data: Int32Array.from([0, 3, 1, 1, 2, 0]), shape: [3, 2] } };
+    await compareBackends("gather batchDims 1", batched, (t) => tf.gather(t.x, t.i, 1, 1));
+    const deeper = { x: randomInput(rand, [2, 3, 4, 6, 2]), i: { data: Int32Array.from({ length: 2 * 3 * 5 }, (_, k) => (k * 5) % 6), shape: [2, 3, 5] } };
+    await compareBackends("gather batchDims 2, axis 3", deeper, (t) => tf.gather(t.x, t.i, 3, 2));
+    await useBackend("wasm");
+    for (const bad of [10, -1]) {
+      assert.throws(() => tf.tidy(() => tf.gather(tf.zeros([10, 3]), tf.tensor1d([0, bad], "int32"))), new RegExp(`GatherV2: the index value ${bad} is not in \\[0, 9\\]`));
+    }
+    const before = wasmDataIds();
+    tf.tidy(() => tf.gather(tf.ones([10, 784]), tf.tensor1d([1, 2, 3], "int32")).dataSync());
+    assert.equal(wasmDataIds(), before, "no heap buffer left behind");
+  });
+
   it("UnsortedSegmentSum is exact on a hand-made example", async () => {
     await useBackend("wasm");
     const out = tf.tidy(() =>
