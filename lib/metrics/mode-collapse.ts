@@ -85,6 +85,21 @@ export function reverseKLToUniform(counts: ArrayLike<number>): number {
   return kl;
 }
 
+/**
+ * Which modes are starved: those whose count is below `fraction` of the fair share, total / K, of a histogram of
+ * high-quality samples. The capture rule counts a mode with one sharp sample as captured; a starved mode is one
+ * the generator has all but abandoned (lesson 04 uses a tenth). Returns the modes' indices.
+ */
+export function starvedModes(countsPerMode: ArrayLike<number>, fraction = 0.1): number[] {
+  if (!(fraction > 0 && fraction <= 1)) throw new Error(`starvedModes: fraction must lie in (0, 1], got ${fraction}.`);
+  let total = 0;
+  for (let k = 0; k < countsPerMode.length; k++) total += countsPerMode[k];
+  const below = (fraction * total) / countsPerMode.length;
+  const starved: number[] = [];
+  for (let k = 0; k < countsPerMode.length; k++) if (countsPerMode[k] < below) starved.push(k);
+  return starved;
+}
+
 /** Modes captured, high-quality share and reverse KL of `samples` against a mixture's modes (see above). */
 export function modeCollapseMetrics(samples: Samples, modeSet: ModeSet, options: ModeCollapseOptions = {}): ModeCollapseReport {
   const { thresholdStds = 3, minSamplesPerMode = 1 } = options;

@@ -3,6 +3,20 @@
  * distance between two 1-D samples, the mean and standard error of repeated runs.
  */
 
+/** The arithmetic mean of a list of numbers (NaN for an empty one, as 0/0). */
+export function mean(values: ArrayLike<number>): number {
+  let sum = 0;
+  for (let i = 0; i < values.length; i++) sum += values[i];
+  return sum / values.length;
+}
+
+/** The median: the middle value, or the mean of the two middle ones for an even count (NaN for an empty list). */
+export function median(values: ArrayLike<number>): number {
+  const sorted = Array.from(values).sort((a, b) => a - b);
+  if (sorted.length === 0) return NaN;
+  return (sorted[(sorted.length - 1) >> 1] + sorted[sorted.length >> 1]) / 2;
+}
+
 /**
  * The mean of repeated measurements and its standard error: the sample standard deviation (n − 1) over √n,
  * NaN with a single value (no spread can be estimated from one run).

@@ -1,7 +1,7 @@
 import { strict as assert } from "assert";
 import * as tf from "@tensorflow/tfjs";
 import { makeRandom } from "../../lib/engine/seed";
-import { modeCollapseMetrics, reverseKLToUniform } from "../../lib/metrics/mode-collapse";
+import { modeCollapseMetrics, reverseKLToUniform, starvedModes } from "../../lib/metrics/mode-collapse";
 import { ringOfGaussians, gridOfGaussians, twoCityTemperatures } from "../../lib/data/toy";
 
 const ring = ringOfGaussians(); // 8 modes on the unit circle, σ = 0.01
@@ -74,6 +74,16 @@ describe("metrics/mode-collapse", () => {
     assert.equal(reverseKLToUniform([5, 5, 5, 5]), 0);
     assert.ok(Math.abs(reverseKLToUniform([0, 0, 9, 0, 0]) - Math.log(5)) < 1e-12);
     assert.ok(Number.isNaN(reverseKLToUniform([0, 0])));
+  });
+
+  it("starvedModes: below a tenth of the fair share (total / K), by hand", () => {
+    // 100 sharp samples over 4 modes: fair share 25, a tenth of it 2.5.
+    assert.deepEqual(starvedModes([60, 2, 35, 3]), [1]);
+    assert.deepEqual(starvedModes([60, 2, 35, 3], 0.2), [1, 3]); // below 5
+    assert.deepEqual(starvedModes([25, 25, 25, 25]), []);
+    assert.deepEqual(starvedModes([0, 0, 10, 0]), [0, 1, 3]);
+    assert.deepEqual(starvedModes([0, 0]), [], "no sharp sample: nothing is below a share of nothing");
+    assert.throws(() => starvedModes([1, 2], 0), /fraction must lie in \(0, 1\], got 0/);
   });
 
   it("rejects samples whose dimension does not match the modes", () => {

@@ -1,8 +1,20 @@
 import { strict as assert } from "assert";
 import { makeRandom } from "../../lib/engine/seed";
-import { meanAndStandardError, pearsonCorrelation, rankCorrelation, ranks, wasserstein1DFromSamples } from "../../lib/metrics/statistics";
+import { mean, meanAndStandardError, median, pearsonCorrelation, rankCorrelation, ranks, wasserstein1DFromSamples } from "../../lib/metrics/statistics";
 
 describe("metrics/statistics", () => {
+  it("mean and median by hand: odd and even counts, unsorted input left as it was, NaN when empty", () => {
+    assert.equal(mean([1, 2, 3, 10]), 4);
+    assert.equal(mean(Float32Array.from([0.5, 1.5])), 1);
+    assert.ok(Number.isNaN(mean([])));
+    const values = [9, 1, 4];
+    assert.equal(median(values), 4);
+    assert.deepEqual(values, [9, 1, 4], "the input is not sorted in place");
+    assert.equal(median([10, 1, 4, 3]), 3.5); // the two middle values, 3 and 4
+    assert.equal(median([-2]), -2);
+    assert.ok(Number.isNaN(median([])));
+  });
+
   it("meanAndStandardError: mean and sd/√n by hand (n − 1 in the sd); one value has no standard error", () => {
     // [1, 2, 3, 6]: mean 3, sample variance (4 + 1 + 0 + 9) / 3 = 14/3, se = √(14/3) / 2
     const r = meanAndStandardError([1, 2, 3, 6]);

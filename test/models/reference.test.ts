@@ -14,7 +14,7 @@ import { argmaxRows, loadClassifier } from "../../lib/metrics/classifier";
 import { classCoverage, classifierScoreFromProbabilities } from "../../lib/metrics/quality";
 import { storeGenerator, trainArguments } from "../../tools/store-generator";
 import { gridOfGaussians } from "../../lib/data/toy";
-import { modeCollapseMetrics } from "../../lib/metrics/mode-collapse";
+import { modeCollapseMetrics, starvedModes } from "../../lib/metrics/mode-collapse";
 import type { RunConfig } from "../../tools/cli/run-folder";
 import { expectExit, runCli, tempDir } from "../tools/cli/helpers";
 
@@ -155,8 +155,7 @@ describe("models/reference", function () {
             const points = ref.generate(2500, { seed: 77 });
             const m = modeCollapseMetrics(points, gridOfGaussians());
             points.dispose();
-            const sharp = m.countsPerMode.reduce((a, b) => a + b, 0);
-            const starved = m.countsPerMode.filter((c) => c < sharp / 25 / 10).length;
+            const starved = starvedModes(m.countsPerMode).length;
             assert.ok(m.highQualityShare > 0.15 && m.reverseKL > 0.6 && starved >= 3,
               `${name}: ${(100 * m.highQualityShare).toFixed(1)} % high quality, reverse KL ${m.reverseKL}, ${starved} starved modes`);
             continue;

@@ -166,7 +166,7 @@ function rateSchedule(config: RunConfig): TrainCallback[] {
   return [learningRateSchedule(holdThenDecay(steps, anneal ?? 1, { rate: learningRate }))];
 }
 
-/** ", learning rate 0.001 annealed to 1 % of it" for the progress line; "" for the variant's own rate. */
+/** ", learning rate 0.001 held for half the steps, then annealed to 1 % of it" for the progress line; "" for the variant's own constant rate. */
 function rateWords(config: RunConfig): string {
   const { learningRate, anneal } = config.options;
   const rate = learningRate !== undefined ? `learning rate ${learningRate}` : "the variant's learning rate";
