@@ -6,6 +6,8 @@
  * - `Conv2DBackpropFilter` (conv weight gradients) and `UnsortedSegmentSum` (embedding gradient): added;
  *   tfjs-backend-wasm 4.22 lacks them (see wasm-conv.ts, wasm-segment.ts).
  * - `TsganDense`, `TsganActivationGrad`: a dense layer and its activation as one op each way (fused-dense.ts).
+ * - `TsganSigmoidCrossEntropy`, `TsganSigmoidCrossEntropyGrad`: the GAN losses' cross-entropy on logits as one
+ *   op each way (fused-cross-entropy.ts); `TsganGlobalNorm`: the loop's gradient norm as one op (global-norm.ts).
  * - `Identity`: shares its input's buffer, as Reshape does, instead of copying it (see `sharedIdentity`).
  * - `GatherV2`: row copies instead of a per-element strided walk (see wasm-gather.ts).
  * - cpu `ResizeNearestNeighborGrad` (upSampling2d's gradient): corrected, since the cpu backend is both the
@@ -18,7 +20,9 @@ import * as tf from "@tensorflow/tfjs";
 import { WasmKernelFunc } from "./wasm-backend-access";
 import { installCpuKernelFixes } from "./wasm-cpu-fixes";
 import { col2imBackpropInput, conv2DBackpropFilterWasm } from "./wasm-conv";
+import { CROSS_ENTROPY_WASM_KERNELS } from "./fused-cross-entropy";
 import { FUSED_DENSE_WASM_KERNELS } from "./fused-dense";
+import { GLOBAL_NORM_WASM_KERNELS } from "./global-norm";
 import { gatherByRows } from "./wasm-gather";
 import { withExplicitTransposes } from "./wasm-matmul";
 import { unsortedSegmentSumWasm } from "./wasm-segment";
@@ -78,7 +82,10 @@ export function sharedIdentity(original: WasmKernelFunc): WasmKernelFunc {
 /** The kernels tsgan adds or replaces on wasm, for reports and tests. */
 export const WASM_KERNELS = {
   replaced: ["BatchMatMul", "_FusedMatMul", "Conv2DBackpropInput", "Identity", "GatherV2"],
-  added: ["Conv2DBackpropFilter", "UnsortedSegmentSum", "TsganDense", "TsganActivationGrad"],
+  added: [
+    "Conv2DBackpropFilter", "UnsortedSegmentSum", "TsganDense", "TsganActivationGrad",
+    "TsganSigmoidCrossEntropy", "TsganSigmoidCrossEntropyGrad", "TsganGlobalNorm",
+  ],
 } as const;
 
 /**
@@ -98,6 +105,8 @@ export function installWasmKernels(): void {
   addKernel("UnsortedSegmentSum", unsortedSegmentSumWasm);
   // A dense layer with its activation as one op (fused-dense.ts): the toy networks' per-op overhead.
   for (const [name, func] of FUSED_DENSE_WASM_KERNELS) addKernel(name, func as WasmKernelFunc);
+  // The same for the losses' cross-entropy and the loop's gradient norm (fused-cross-entropy.ts, global-norm.ts).
+  for (const [name, func] of [...CROSS_ENTROPY_WASM_KERNELS, ...GLOBAL_NORM_WASM_KERNELS]) addKernel(name, func as WasmKernelFunc);
   installCpuKernelFixes();
 }
 

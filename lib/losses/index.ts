@@ -19,6 +19,7 @@
  */
 import * as tf from "@tensorflow/tfjs";
 import { nextSeed } from "../engine/seed";
+import { sigmoidCrossEntropy } from "../engine/fused-cross-entropy";
 
 export type Reduction = "mean" | "sum" | "none";
 
@@ -54,10 +55,8 @@ export type GeneratorLoss = (generatedLogits: tf.Tensor, options?: GeneratorLoss
  * gives finite values and gradients σ(l) − y.
  */
 export function sigmoidCrossEntropyWithLogits(labels: tf.Tensor | number, logits: tf.Tensor): tf.Tensor {
-  return tf.tidy(() => {
-    const y = typeof labels === "number" ? tf.scalar(labels) : labels;
-    return tf.relu(logits).sub(logits.mul(y)).add(tf.log1p(tf.exp(tf.neg(tf.abs(logits)))));
-  });
+  // One engine op each way on wasm, the composed form elsewhere (lib/engine/fused-cross-entropy.ts).
+  return sigmoidCrossEntropy(labels, logits);
 }
 
 /** Applies weights and a reduction to per-element losses (see the module comment for the convention). */

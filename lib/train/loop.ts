@@ -19,6 +19,7 @@ import * as tf from "@tensorflow/tfjs";
 import { seed as seedEverything, currentSeedValue } from "../engine/seed";
 import { isStatefulOptimizer } from "../engine/optimizers";
 import { disposeAbandonedTape, outsideGradientTape } from "../engine/tape";
+import { globalNorm } from "../engine/global-norm";
 import {
   asScalar, Batch, BatchSource, describeValue, emptyHistory, Game, LatentBatch, LossTerms, Network, Player,
   PlayerContext, PlayerHistory, PlayerStepLog, RunOptions, StepLog, tensorsOf, toBatch, toLatentBatch,
@@ -79,12 +80,6 @@ export function stepSeed(runSeed: number, step: number): number {
   h = Math.imul(h ^ (h >>> 16), 0x85ebca6b) >>> 0;
   h = Math.imul(h ^ (h >>> 13), 0xc2b2ae35) >>> 0;
   return (h ^ (h >>> 16)) >>> 0;
-}
-
-/** sqrt(Σ‖g‖²) over all gradient tensors. */
-function globalNorm(grads: tf.Tensor[]): tf.Scalar {
-  if (grads.length === 0) return tf.scalar(0);
-  return tf.sqrt(tf.addN(grads.map((g) => tf.sum(tf.square(g))))) as tf.Scalar;
 }
 
 /** The guard's message: where it broke, which term, and what to try. */

