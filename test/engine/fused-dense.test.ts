@@ -9,6 +9,7 @@ import * as tf from "@tensorflow/tfjs";
 import { useBackend, BackendChoice } from "../../lib/engine/backend";
 import { makeRandom } from "../../lib/engine/seed";
 import { activationGrad, denseActivation, fusedDenseAvailable, FusedDenseActivation } from "../../lib/engine/fused-dense";
+import { assertLeavesNothing } from "./leak-check";
 
 const REL_TOL = 1e-5;
 
@@ -162,18 +163,12 @@ describe("engine/fused-dense", function () {
     const x = tf.randomNormal([16, 8]);
     const w = tf.randomNormal([8, 4]);
     const b = tf.randomNormal([4]);
-    const heap = () => (tf.engine().findBackend("wasm") as unknown as { numDataIds(): number }).numDataIds();
     const step = () =>
       tf.tidy(() => {
         const penalty = (wt: tf.Tensor) => tf.sum(tf.square(tf.grad((xt: tf.Tensor) => tf.sum(denseActivation(xt, wt, b, "relu")))(x)));
         return tf.grad(penalty)(w).dataSync();
       });
-    step();
-    const tensors = tf.memory().numTensors;
-    const buffers = heap();
-    for (let i = 0; i < 3; i++) step();
-    assert.equal(tf.memory().numTensors, tensors);
-    assert.equal(heap(), buffers);
+    assertLeavesNothing(step);
     tf.dispose([x, w, b]);
   });
 

@@ -7,6 +7,7 @@ import * as tf from "@tensorflow/tfjs";
 import { useBackend } from "../../lib/engine/backend";
 import { makeRandom } from "../../lib/engine/seed";
 import { GLOBAL_NORM_KERNEL, globalNorm, sumOfSquares } from "../../lib/engine/global-norm";
+import { assertLeavesNothing } from "./leak-check";
 
 function randomTensors(seed: number, shapes: number[][]): Float32Array[] {
   const rand = makeRandom(seed);
@@ -61,14 +62,8 @@ describe("engine/global-norm", function () {
   it("leaves no tensors and no wasm heap buffers behind", async () => {
     await useBackend("wasm");
     const xs = [tf.randomNormal([16, 8]), tf.randomNormal([8])];
-    const heap = () => (tf.engine().findBackend("wasm") as unknown as { numDataIds(): number }).numDataIds();
     const once = () => tf.tidy(() => globalNorm(xs).dataSync()[0]);
-    once();
-    const tensors = tf.memory().numTensors;
-    const buffers = heap();
-    for (let i = 0; i < 3; i++) once();
-    assert.equal(tf.memory().numTensors, tensors);
-    assert.equal(heap(), buffers);
+    assertLeavesNothing(once);
     tf.dispose(xs);
   });
 });
