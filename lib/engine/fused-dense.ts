@@ -22,6 +22,7 @@
  */
 import * as tf from "@tensorflow/tfjs";
 import { simdLoopsFor } from "./perf-simd";
+import { gemmProduct } from "./wasm-gemm";
 import { TensorInfo, WasmBackend, floatView, viewAs, wasmKernelFunc, wasmMemoryOf } from "./wasm-backend-access";
 
 /** Activations fused into the op; others are applied by the caller after a linear `denseActivation`. */
@@ -123,7 +124,10 @@ tf.registerGradient({
   },
 });
 
-/** wasm: `_FusedMatMul` on [1, batch, in]·[1, in, out] views, the activation applied in the same call. */
+/**
+ * wasm: tsgan's product (wasm-gemm.ts) with bias and activation in the same call; where it does not take the
+ * shapes (units not a multiple of 4), `_FusedMatMul` on [1, batch, in]·[1, in, out] views.
+ */
 function denseWasm(args: { inputs: Record<string, TensorInfo>; backend: WasmBackend; attrs: Record<string, unknown> }): TensorInfo {
   const { inputs, backend, attrs } = args;
   const { x, kernel, bias } = inputs;
@@ -131,6 +135,8 @@ function denseWasm(args: { inputs: Record<string, TensorInfo>; backend: WasmBack
   const [batch, features] = x.shape;
   const units = kernel.shape[1];
   const fused = activation === "leakyRelu" ? "leakyrelu" : activation;
+  const direct = gemmProduct(backend, { a: x, b: kernel, transposeA: false, transposeB: false, bias, activation: fused, alpha: attrs.alpha as number });
+  if (direct) return direct;
   const matrices = { a: viewAs(x, [1, batch, features]), b: viewAs(kernel, [1, features, units]) };
   const out = wasmKernelFunc("_FusedMatMul")({
     inputs: bias ? { ...matrices, bias } : matrices,

@@ -1,8 +1,10 @@
 /**
  * Makes the wasm backend complete and fast for training.
  *
- * - `BatchMatMul`, `_FusedMatMul`: replaced by wrappers that transpose operands explicitly instead of
- *   passing transpose flags to the slow path (see wasm-matmul.ts).
+ * - `BatchMatMul`, `_FusedMatMul`: replaced by tsgan's own SIMD product, which reads the right operand as it
+ *   is instead of packing it on every call and takes transposed operands through strides (wasm-gemm.ts);
+ *   shapes it does not take go to tfjs's kernel with operands transposed explicitly, never with the slow
+ *   transpose flags (wasm-matmul.ts).
  * - `Conv2DBackpropFilter` (conv weight gradients) and `UnsortedSegmentSum` (embedding gradient): added;
  *   tfjs-backend-wasm 4.22 lacks them (see wasm-conv.ts, wasm-segment.ts).
  * - `TsganDense`, `TsganActivationGrad`: a dense layer and its activation as one op each way (fused-dense.ts).
@@ -40,6 +42,14 @@ function mark(f: WasmKernelFunc): tf.KernelFunc {
   return f as unknown as tf.KernelFunc;
 }
 
+/** The stock kernels tsgan replaced, by name: the reference its own kernels are tested against. */
+const stockKernels = new Map<string, WasmKernelFunc>();
+
+/** tfjs-backend-wasm's own kernel that tsgan replaced under `kernelName` (undefined before the install). */
+export function stockWasmKernel(kernelName: string): WasmKernelFunc | undefined {
+  return stockKernels.get(kernelName);
+}
+
 /** Replaces a registered wasm kernel by `wrap(original)`, keeping its setup function. */
 function wrapKernel(kernelName: string, wrap: (original: WasmKernelFunc) => WasmKernelFunc): void {
   if (isOurs(kernelName)) return;
@@ -48,6 +58,7 @@ function wrapKernel(kernelName: string, wrap: (original: WasmKernelFunc) => Wasm
     throw new Error(`tsgan: the wasm backend has no '${kernelName}' kernel to speed up; is @tensorflow/tfjs-backend-wasm 4.22 loaded?`);
   }
   const original = config.kernelFunc as unknown as WasmKernelFunc;
+  stockKernels.set(kernelName, original);
   tf.unregisterKernel(kernelName, "wasm");
   tf.registerKernel({ ...config, kernelFunc: mark(wrap(original)) });
 }

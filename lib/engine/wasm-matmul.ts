@@ -8,6 +8,7 @@
  * fast path does the rest. The wrappers below do that and leave the original kernels otherwise untouched.
  */
 import { TensorInfo, WasmBackend, WasmKernelFunc, swapLastTwo, transposeWasm, viewAs } from "./wasm-backend-access";
+import { gemmProduct } from "./wasm-gemm";
 
 /**
  * `x` with its last two axes swapped, and whether the result is a new buffer the caller must free.
@@ -65,6 +66,13 @@ export function withExplicitTransposes(original: WasmKernelFunc, canGoViaOutput 
     const { inputs, backend, attrs } = args;
     const transposeA = Boolean(attrs.transposeA);
     const transposeB = Boolean(attrs.transposeB);
+    // tsgan's own product first (wasm-gemm.ts: no packing of B, transposes mostly free); tfjs's for the rest.
+    if (inputs.preluActivationWeights == null) {
+      const activation = (attrs.activation as string | undefined) ?? "linear";
+      const alpha = attrs.leakyreluAlpha as number | undefined;
+      const c = gemmProduct(backend, { a: inputs.a, b: inputs.b, transposeA, transposeB, bias: inputs.bias ?? undefined, activation, alpha });
+      if (c) return c;
+    }
     if (!transposeA && !transposeB) return original(args);
     const temporaries: TensorInfo[] = [];
     const flip = (x: TensorInfo, rightOperand: boolean): TensorInfo => {

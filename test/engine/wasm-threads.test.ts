@@ -8,7 +8,7 @@ import { ready, wasmThreadsFor } from "../../lib/engine/backend";
 const CHILD = path.resolve(__dirname, "../fixtures/engine/wasm-threads-child.js");
 
 interface ChildResult {
-  choice: string; threads: number; fallbackReason: string | null; shared: boolean; simdLoops: boolean;
+  choice: string; threads: number; fallbackReason: string | null; shared: boolean; simdLoops: boolean; gemm: boolean;
   products: string; mlp: string; dcgan: string; leaked: number;
 }
 
@@ -48,6 +48,7 @@ describe("engine/wasm-threads", function () {
       assert.equal(r.result.fallbackReason, null, r.result.fallbackReason ?? "");
       assert.equal(r.result.leaked, 0);
       assert.equal(r.result.simdLoops, true, "the fused optimizers' SIMD loops did not bind to the heap");
+      assert.equal(r.result.gemm, true, "tsgan's matrix product did not bind to the heap");
     }
     assert.equal(one.result!.threads, 1);
     assert.equal(one.result!.shared, false); // tfjs's own single-threaded SIMD build
