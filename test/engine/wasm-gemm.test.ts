@@ -11,7 +11,10 @@ import { useBackend } from "../../lib/engine/backend";
 import { makeRandom } from "../../lib/engine/seed";
 import { GemmRequest, gemmProduct } from "../../lib/engine/wasm-gemm";
 import { stockWasmKernel } from "../../lib/engine/wasm-kernels";
-import { WasmBackend, TensorInfo } from "../../lib/engine/wasm-backend-access";
+import { WasmBackend, TensorInfo, wasmMemoryOf } from "../../lib/engine/wasm-backend-access";
+import { bandsOf, helpersFor, readyHelpers } from "../../lib/engine/wasm-gemm-thread";
+import { isSharedMemory } from "../../lib/engine/wasm-asm";
+import { wasmBuild } from "../../lib/engine/wasm-threads";
 import { assertLeavesNothing } from "./leak-check";
 
 function randomTensor(shape: number[], seed: number): tf.Tensor {
@@ -25,17 +28,28 @@ const wasm = () => tf.backend() as unknown as WasmBackend;
 const lastTwoSwapped = (t: tf.Tensor) => tf.transpose(t, [...Array(t.rank - 2).keys(), t.rank - 1, t.rank - 2]);
 const asBatch = (t: tf.Tensor) => (t.rank === 2 ? t.reshape([1, ...t.shape]) : t);
 
-/** tfjs-wasm's own kernel on operands transposed beforehand (its fast XNNPACK path takes no flags). */
+/**
+ * tfjs-wasm's own kernel on operands transposed beforehand (its fast XNNPACK path takes no flags), one batch
+ * slice at a time: for a batch it takes another path, which sums in blocks of k (other bits, not XNNPACK's).
+ */
 function stockProduct(a: tf.Tensor, b: tf.Tensor, transposeA: boolean, transposeB: boolean, fused?: { bias?: tf.Tensor; activation: string; alpha: number }): tf.Tensor {
   return tf.tidy(() => {
-    const aa = asBatch(transposeA ? lastTwoSwapped(a) : a);
-    const bb = asBatch(transposeB ? lastTwoSwapped(b) : b);
+    const aa = transposeA ? lastTwoSwapped(a) : a;
+    const bb = transposeB ? lastTwoSwapped(b) : b;
+    const [M, K] = aa.shape.slice(-2), N = bb.shape[bb.rank - 1];
+    const outer = tf.broadcast_util.assertAndGetBroadcastShape(aa.shape.slice(0, -2), bb.shape.slice(0, -2));
+    const batch = outer.reduce((p, d) => p * d, 1);
+    const as = tf.broadcastTo(aa, [...outer, M, K]).reshape([batch, M, K]);
+    const bs = tf.broadcastTo(bb, [...outer, K, N]).reshape([batch, K, N]);
     const name = fused ? "_FusedMatMul" : "BatchMatMul";
-    const inputs: Record<string, TensorInfo> = { a: aa, b: bb };
-    if (fused?.bias) inputs.bias = fused.bias;
     const attrs = { transposeA: false, transposeB: false, activation: fused?.activation ?? "linear", leakyreluAlpha: fused?.alpha ?? 0 };
-    const info = stockWasmKernel(name)!({ inputs, backend: wasm(), attrs }) as TensorInfo;
-    return tf.engine().makeTensorFromTensorInfo(info);
+    const slices = [];
+    for (let s = 0; s < batch; s++) {
+      const inputs: Record<string, TensorInfo> = { a: as.slice([s, 0, 0], [1, M, K]), b: bs.slice([s, 0, 0], [1, K, N]) };
+      if (fused?.bias) inputs.bias = fused.bias;
+      slices.push(tf.engine().makeTensorFromTensorInfo(stockWasmKernel(name)!({ inputs, backend: wasm(), attrs }) as TensorInfo));
+    }
+    return tf.concat(slices, 0).reshape([...outer, M, N]);
   });
 }
 
@@ -100,11 +114,36 @@ const CASES: Array<{ a: number[]; b: number[]; note: string }> = [
   { a: [8, 3], b: [3, 70], note: "N % 4 != 0 but M % 4 = 0: written transposed" },
   { a: [1024, 3], b: [3, 20], note: "op(A)'s columns 4 KiB apart when A is stored transposed" },
   { a: [6, 9], b: [9, 1024], note: "B's rows 4 KiB apart: copied into panels" },
+  // Over a million multiply-adds: in the threaded build these run in bands, one per thread.
+  { a: [256, 64], b: [64, 72], note: "bands of rows" },
+  { a: [16, 300], b: [300, 264], note: "bands of columns" },
+  { a: [20, 80], b: [80, 1024], note: "bands of columns, B in panels" },
+  { a: [2, 100, 90], b: [90, 120], note: "bands in each of a batch" },
 ];
 
 describe("engine/wasm-gemm", function () {
   this.timeout(120000);
-  before(async () => useBackend("wasm"));
+  before(async () => {
+    await useBackend("wasm");
+    // Start the helper threads and wait until they are up, so that the big cases below run in bands.
+    tf.tidy(() => tf.matMul(tf.ones([256, 64]), tf.ones([64, 72])));
+    const memory = wasmMemoryOf(wasm())!;
+    for (let i = 0; i < 200 && readyHelpers(memory) < wasmBuild().threads - 1; i++) await new Promise((r) => setTimeout(r, 25));
+  });
+
+  it("runs on every thread of the build: helpers are up on a shared heap, none on a single-threaded one", () => {
+    const memory = wasmMemoryOf(wasm())!;
+    assert.equal(readyHelpers(memory), isSharedMemory(memory) ? wasmBuild().threads - 1 : 0);
+    assert.equal(helpersFor(memory) === null, wasmBuild().threads < 2 || !isSharedMemory(memory));
+  });
+
+  it("cuts C into bands across the larger operand's side, in whole tiles and panels", () => {
+    const job = (rows: number, cols: number) => ({ left: 0, right: 0, c: 0, bias: 0, rows, cols, depth: 1, sai: 0, sak: 0, sci: 0, scj: 0, act: 0, alpha: 0, panels: false });
+    assert.deepEqual(bandsOf(job(64, 784), 2), [{ r0: 0, r1: 64, c0: 0, c1: 392 }, { r0: 0, r1: 64, c0: 392, c1: 784 }]);
+    assert.deepEqual(bandsOf(job(1024, 64), 2), [{ r0: 0, r1: 512, c0: 0, c1: 64 }, { r0: 512, r1: 1024, c0: 0, c1: 64 }]);
+    assert.deepEqual(bandsOf(job(13, 4), 3), [{ r0: 0, r1: 4, c0: 0, c1: 4 }, { r0: 4, r1: 12, c0: 0, c1: 4 }, { r0: 12, r1: 13, c0: 0, c1: 4 }]);
+    assert.deepEqual(bandsOf(job(3, 4), 2), [{ r0: 0, r1: 3, c0: 0, c1: 4 }]); // one tile: one band
+  });
 
   for (const { a: opA, b: opB, note } of CASES) {
     for (const [transposeA, transposeB] of [[false, false], [true, false], [false, true], [true, true]]) {

@@ -1,0 +1,28 @@
+/**
+ * A helper thread of tsgan's matrix product (wasm-gemm-thread.ts): the kernel instantiated on the threaded
+ * build's shared heap, running the bands of C it is handed until its process ends.
+ */
+import { workerData } from "worker_threads";
+import { CONTROL, decodeJob, gemmFor, runBand } from "./wasm-gemm-kernel";
+
+const { memory, control } = workerData as { memory: WebAssembly.Memory; control: SharedArrayBuffer };
+const words = new Int32Array(control);
+const kernel = gemmFor(memory);
+Atomics.store(words, CONTROL.ready, kernel ? 1 : -1);
+Atomics.notify(words, CONTROL.ready);
+
+let seen = 0;
+while (kernel) {
+  Atomics.wait(words, CONTROL.sequence, seen);
+  const sequence = Atomics.load(words, CONTROL.sequence);
+  if (sequence === seen) continue;
+  seen = sequence;
+  try {
+    const [r0, r1, c0, c1] = words.subarray(CONTROL.band, CONTROL.band + 4);
+    runBand(kernel, decodeJob(words, CONTROL.job), { r0, r1, c0, c1 });
+  } catch {
+    Atomics.store(words, CONTROL.failed, 1);
+  }
+  Atomics.store(words, CONTROL.done, sequence);
+  Atomics.notify(words, CONTROL.done);
+}
