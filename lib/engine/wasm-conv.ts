@@ -17,6 +17,7 @@
  */
 import * as tf from "@tensorflow/tfjs";
 import { TensorInfo, WasmBackend, WasmKernelFunc, floatView, transposeWasm, viewAs, wasmKernelFunc } from "./wasm-backend-access";
+import { gemmProduct } from "./wasm-gemm";
 
 interface Conv2DBackpropFilterAttrs {
   strides: [number, number] | number;
@@ -219,8 +220,12 @@ export function col2imAdd(cols: Float32Array, dx: Float32Array, p: Im2ColPlan): 
   }
 }
 
-/** Largest patch matrix built at once (floats): bounds the temporary heap to 64 MB on big batches. */
-let MAX_COLS_FLOATS = 16 * 1024 * 1024;
+/**
+ * Largest patch matrix built at once (floats): 16 MB, which bounds the temporary heap on big batches and keeps
+ * the patches in the last-level cache between im2col and the product (DCGAN step: 1.5–1.7 s against 1.9 s with
+ * 64 MB chunks; noisy machine).
+ */
+let MAX_COLS_FLOATS = 4 * 1024 * 1024;
 
 /** Sets the patch-matrix size limit (floats) and returns the previous one; tests use it to force chunking. */
 export function setIm2colChunkLimit(floats: number): number {
@@ -305,5 +310,62 @@ export function col2imBackpropInput(original: WasmKernelFunc): WasmKernelFunc {
       if (dyChunk.dataId !== dy.dataId) backend.disposeData(dyChunk.dataId);
     }
     return dx;
+  };
+}
+
+/**
+ * `Conv2D` and `FusedConv2D` (bias, ReLU / leaky ReLU) as im2col + tsgan's product (wasm-gemm.ts), which runs
+ * on every thread of the build: y [M, Cout] = cols [M, K] · W [K, Cout] + b. XNNPACK's convolution ran on its
+ * own thread pool, whose workers spin for a while after each op and then competed with the product's helper
+ * threads; with the pool at one thread (wasm-threads.ts) the convolution comes here. Each output sums its taps
+ * in the cols order (filter row, column, input channel), as XNNPACK's convolution does. Everything else —
+ * NCHW, dilation, other activations, a prelu — goes to tfjs's kernel.
+ */
+export function im2colConv2D(original: WasmKernelFunc): WasmKernelFunc {
+  return (args) => {
+    const { inputs, backend, attrs } = args;
+    const { x, filter, bias, preluActivationWeights } = inputs;
+    const activation = (attrs.activation as string | undefined) ?? "linear";
+    if (attrs.dataFormat === "NCHW" || x.dtype !== "float32" || x.shape.length !== 4 || preluActivationWeights) return original(args);
+    if (activation !== "linear" && activation !== "relu" && activation !== "leakyrelu") return original(args);
+    const geometry = planFor(x.shape, filter.shape, attrs.strides, attrs.pad, attrs.dilations, attrs.dimRoundingMode);
+    if (!geometry) return original(args);
+    const { plan, outC } = geometry;
+    const K = plan.fh * plan.fw * plan.inC;
+    const chunk = imagesPerChunk(plan);
+    const xImage = plan.inH * plan.inW * plan.inC;
+    const yImage = plan.outH * plan.outW * outC;
+    const outShape = [plan.batch, plan.outH, plan.outW, outC];
+    const y = chunk >= plan.batch ? null : backend.makeOutput(outShape, "float32");
+    for (let n0 = 0; n0 < plan.batch; n0 += chunk) {
+      const n1 = Math.min(plan.batch, n0 + chunk);
+      const sub = { ...plan, batch: n1 - n0 };
+      const Mc = sub.batch * plan.outH * plan.outW;
+      const cols = backend.makeOutput([Mc, K], "float32");
+      let part: TensorInfo | null = null;
+      try {
+        im2col(floatView(backend, x).subarray(n0 * xImage, n1 * xImage), floatView(backend, cols), sub);
+        part = gemmProduct(backend, {
+          a: cols, b: viewAs(filter, [K, outC]), transposeA: false, transposeB: false,
+          bias, activation, alpha: attrs.leakyreluAlpha as number | undefined,
+        });
+        if (!part) {
+          if (y) backend.disposeData(y.dataId);
+          return original(args);
+        }
+        if (!y) {
+          const data = backend.dataIdMap.get(part.dataId);
+          if (data) data.shape = outShape; // some wasm kernels read a buffer's shape from the backend
+          const whole = viewAs(part, outShape);
+          part = null;
+          return whole;
+        }
+        floatView(backend, viewAs(y, [plan.batch * yImage])).set(floatView(backend, part), n0 * yImage);
+      } finally {
+        backend.disposeData(cols.dataId);
+        if (part) backend.disposeData(part.dataId);
+      }
+    }
+    return y!;
   };
 }

@@ -19,6 +19,8 @@ import { wasmBuild } from "./wasm-threads";
 
 /** A worker that does not answer within this long has died or hung: the product fails with an error. */
 const DEADLINE_MS = 60_000;
+/** The same on the calling side, whose own band usually ends a little before or after the helpers'. */
+const WAIT_SPINS = 20000;
 
 class GemmWorker {
   private readonly control = new Int32Array(new SharedArrayBuffer(4 * CONTROL_WORDS));
@@ -49,6 +51,7 @@ class GemmWorker {
 
   wait(): void {
     const c = this.control;
+    for (let i = 0; i < WAIT_SPINS && Atomics.load(c, CONTROL.done) !== this.sequence; i++);
     const deadline = Date.now() + DEADLINE_MS;
     for (;;) {
       const done = Atomics.load(c, CONTROL.done);

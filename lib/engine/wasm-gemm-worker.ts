@@ -12,7 +12,11 @@ Atomics.store(words, CONTROL.ready, kernel ? 1 : -1);
 Atomics.notify(words, CONTROL.ready);
 
 let seen = 0;
+/** Checks of the sequence word before sleeping: the next product of a training step usually comes sooner. */
+const SPINS = 20000;
+
 while (kernel) {
+  for (let i = 0; i < SPINS && Atomics.load(words, CONTROL.sequence) === seen; i++);
   Atomics.wait(words, CONTROL.sequence, seen);
   const sequence = Atomics.load(words, CONTROL.sequence);
   if (sequence === seen) continue;

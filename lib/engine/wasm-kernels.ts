@@ -21,7 +21,7 @@
 import * as tf from "@tensorflow/tfjs";
 import { WasmKernelFunc } from "./wasm-backend-access";
 import { installCpuKernelFixes } from "./wasm-cpu-fixes";
-import { col2imBackpropInput, conv2DBackpropFilterWasm } from "./wasm-conv";
+import { col2imBackpropInput, conv2DBackpropFilterWasm, im2colConv2D } from "./wasm-conv";
 import { CROSS_ENTROPY_WASM_KERNELS } from "./fused-cross-entropy";
 import { FUSED_DENSE_WASM_KERNELS } from "./fused-dense";
 import { GLOBAL_NORM_WASM_KERNELS } from "./global-norm";
@@ -92,7 +92,7 @@ export function sharedIdentity(original: WasmKernelFunc): WasmKernelFunc {
 
 /** The kernels tsgan adds or replaces on wasm, for reports and tests. */
 export const WASM_KERNELS = {
-  replaced: ["BatchMatMul", "_FusedMatMul", "Conv2DBackpropInput", "Identity", "GatherV2"],
+  replaced: ["BatchMatMul", "_FusedMatMul", "Conv2D", "FusedConv2D", "Conv2DBackpropInput", "Identity", "GatherV2"],
   added: [
     "Conv2DBackpropFilter", "UnsortedSegmentSum", "TsganDense", "TsganActivationGrad",
     "TsganSigmoidCrossEntropy", "TsganSigmoidCrossEntropyGrad", "TsganGlobalNorm",
@@ -109,8 +109,9 @@ export function installWasmKernels(): void {
   wrapKernel("_FusedMatMul", withExplicitTransposes);
   wrapKernel("Identity", sharedIdentity);
   wrapKernel("GatherV2", gatherByRows);
-  // Conv2D/FusedConv2D stay stock: XNNPACK's convolution measured as fast as im2col + the matmul on the
-  // DCGAN's shapes, so an im2col forward pass was not worth keeping.
+  // Conv2D/FusedConv2D as im2col + tsgan's product, on every thread (XNNPACK's pool has one: wasm-threads.ts).
+  wrapKernel("Conv2D", im2colConv2D);
+  wrapKernel("FusedConv2D", im2colConv2D);
   wrapKernel("Conv2DBackpropInput", col2imBackpropInput);
   addKernel("Conv2DBackpropFilter", conv2DBackpropFilterWasm);
   addKernel("UnsortedSegmentSum", unsortedSegmentSumWasm);

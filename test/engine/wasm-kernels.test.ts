@@ -7,7 +7,7 @@ import { strict as assert } from "assert";
 import * as tf from "@tensorflow/tfjs";
 import { useBackend, BackendChoice } from "../../lib/engine/backend";
 import { makeRandom } from "../../lib/engine/seed";
-import { installWasmKernels, wasmKernelsInstalled, WASM_KERNELS } from "../../lib/engine/wasm-kernels";
+import { installWasmKernels, stockWasmKernel, wasmKernelsInstalled, WASM_KERNELS } from "../../lib/engine/wasm-kernels";
 import { seed as seedAll } from "../../lib/engine/seed";
 import { train, type TrainOptions } from "../../lib/train/loop";
 import { isGame, type GanSpec } from "../../lib/train/gan-spec";
@@ -187,6 +187,42 @@ describe("engine/wasm-kernels", function () {
           strides: c.s, pad: c.pad, dataFormat, dimRoundingMode: undefined, filterShape,
         } as unknown as tf.NamedAttrMap) as tf.Tensor,
       );
+    }
+  });
+
+  it("conv2d forward (im2col + tsgan's product) gives XNNPACK's convolution's bits: bias, ReLU, leaky ReLU, strides, padding, chunks", async () => {
+    await useBackend("wasm");
+    const stock = stockWasmKernel("FusedConv2D")!;
+    const cases: Array<[number[], number[], number, "same" | "valid"]> = [
+      [[2, 14, 14, 16], [3, 3, 16, 24], 1, "same"], [[2, 28, 28, 1], [4, 4, 1, 64], 2, "same"],
+      [[3, 14, 14, 64], [4, 4, 64, 128], 2, "same"], [[1, 9, 9, 8], [5, 5, 8, 12], 1, "valid"], [[2, 7, 7, 3], [3, 3, 3, 5], 1, "same"],
+    ];
+    for (const limit of [Infinity, 150]) {
+      const previous = limit === Infinity ? null : setIm2colChunkLimit(limit * 9 * 16);
+      try {
+        for (const [xs, ws, strides, pad] of cases) {
+          for (const activation of ["linear", "relu", "leakyrelu"] as const) {
+            tf.tidy(() => {
+              const x = tf.randomNormal(xs, 0, 1, "float32", 1), filter = tf.randomNormal(ws, 0, 1, "float32", 2), bias = tf.randomNormal([ws[3]], 0, 1, "float32", 3);
+              const ours = tf.fused.conv2d({ x: x as tf.Tensor4D, filter: filter as tf.Tensor4D, strides, pad, bias, activation, leakyreluAlpha: 0.2 });
+              const attrs = { strides, pad, dataFormat: "NHWC", dilations: 1, activation, leakyreluAlpha: 0.2 };
+              const ref = tf.engine().makeTensorFromTensorInfo(stock({ inputs: { x, filter, bias }, backend: tf.backend() as never, attrs }) as tf.TensorInfo);
+              const o = ours.dataSync(), r = ref.dataSync();
+              const what = `conv2d [${xs}]*[${ws}] stride ${strides} ${pad} ${activation}, chunk limit ${limit}`;
+              assert.deepEqual(ours.shape, ref.shape, what);
+              for (let i = 0; i < o.length; i++) if (!Object.is(o[i], r[i])) assert.fail(`${what}: element ${i} is ${o[i]}, XNNPACK gives ${r[i]}`);
+              if (activation === "linear") {
+                const plain = tf.conv2d(x as tf.Tensor4D, filter as tf.Tensor4D, strides, pad).add(bias).dataSync();
+                // Conv2D (no bias) and a separate add round differently: float32 error of a K-term sum.
+                const K = ws[0] * ws[1] * ws[2];
+                for (let i = 0; i < o.length; i++) assert.ok(Math.abs(plain[i] - o[i]) <= 2e-7 * K * Math.max(1, Math.abs(o[i])), `${what}: Conv2D + add`);
+              }
+            });
+          }
+        }
+      } finally {
+        if (previous !== null) setIm2colChunkLimit(previous);
+      }
     }
   });
 
