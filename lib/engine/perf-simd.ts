@@ -15,57 +15,7 @@
  * `tf.train.adam` / `tf.train.rmsprop` compute on the same backend.
  */
 
-// --- Encoding helpers (WebAssembly binary format) ---------------------------------------------------------
-
-function uleb(n: number): number[] {
-  const out: number[] = [];
-  do {
-    let byte = n & 0x7f;
-    n >>>= 7;
-    if (n !== 0) byte |= 0x80;
-    out.push(byte);
-  } while (n !== 0);
-  return out;
-}
-
-function str(s: string): number[] {
-  const bytes = [...Buffer.from(s, "utf8")];
-  return [...uleb(bytes.length), ...bytes];
-}
-
-function section(id: number, body: number[]): number[] {
-  return [id, ...uleb(body.length), ...body];
-}
-
-function vec(items: number[][]): number[] {
-  return [...uleb(items.length), ...items.flat()];
-}
-
-const I32 = 0x7f, F32 = 0x7d, V128 = 0x7b;
-
-/** Instructions used by the loops. */
-const op = {
-  get: (i: number) => [0x20, ...uleb(i)],
-  set: (i: number) => [0x21, ...uleb(i)],
-  i32const: (n: number) => [0x41, ...uleb(n)], // small non-negative constants only (unsigned LEB = signed for < 64)
-  i32add: [0x6a],
-  i32geu: [0x4f],
-  block: [0x02, 0x40],
-  loop: [0x03, 0x40],
-  end: [0x0b],
-  brIf: (d: number) => [0x0d, ...uleb(d)],
-  br: (d: number) => [0x0c, ...uleb(d)],
-  v128load: [0xfd, ...uleb(0x00), 0x00, 0x00],
-  v128store: [0xfd, ...uleb(0x0b), 0x00, 0x00],
-  splat: [0xfd, ...uleb(0x13)],
-  sqrt: [0xfd, ...uleb(0xe3)],
-  add: [0xfd, ...uleb(0xe4)],
-  sub: [0xfd, ...uleb(0xe5)],
-  mul: [0xfd, ...uleb(0xe6)],
-  div: [0xfd, ...uleb(0xe7)],
-  gt: [0xfd, ...uleb(0x44)], // f32x4.gt: all-ones lanes where a > b
-  bitselect: [0xfd, ...uleb(0x52)], // v128.bitselect(v1, v2, c): v1's bits where c is 1, v2's elsewhere
-};
+import { AsmFunction, I32, F32, V128, assembleModule, op } from "./wasm-asm";
 
 /**
  * One SIMD loop. Parameters: `pointers` i32 byte offsets, then `n` (i32, element count, multiple of 4), then
@@ -90,7 +40,7 @@ interface LoopHelpers {
   set(temp: string): number[];
 }
 
-function buildFunction(spec: LoopSpec): { type: number[]; code: number[] } {
+function buildFunction(spec: LoopSpec): AsmFunction {
   const params = [...spec.pointers.map(() => I32), I32, ...spec.scalars.map(() => F32)];
   const nIndex = spec.pointers.length;
   const paramIndex = (name: string, list: string[], base: number) => base + list.indexOf(name);
@@ -104,7 +54,7 @@ function buildFunction(spec: LoopSpec): { type: number[]; code: number[] } {
   };
   const h: LoopHelpers = {
     address: (p) => (check(p, spec.pointers), [...op.get(paramIndex(p, spec.pointers, 0)), ...op.get(iLocal), ...op.i32add]),
-    load: (p) => [...h.address(p), ...op.v128load],
+    load: (p) => [...h.address(p), ...op.v128load()],
     scalar: (s) => (check(s, spec.scalars), op.get(paramIndex(s, spec.scalars, splatBase))),
     get: (t) => (check(t, spec.temps), op.get(paramIndex(t, spec.temps, tempBase))),
     set: (t) => (check(t, spec.temps), op.set(paramIndex(t, spec.temps, tempBase))),
@@ -122,31 +72,9 @@ function buildFunction(spec: LoopSpec): { type: number[]; code: number[] } {
     ...op.br(0),
     ...op.end, ...op.end,
   ];
-  const locals = vec([
-    [...uleb(2), I32],
-    [...uleb(spec.scalars.length + spec.temps.length), V128],
-  ]);
-  const body = [...locals, ...prologue, ...loop, ...op.end];
-  return { type: [0x60, ...vec(params.map((t) => [t])), ...uleb(0)], code: [...uleb(body.length), ...body] };
+  return { name: spec.name, params, locals: [[2, I32], [spec.scalars.length + spec.temps.length, V128]], body: [...prologue, ...loop] };
 }
 
-/** 64 Ki pages (4 GiB), wasm32's limit: a shared import must declare a maximum at least the memory's own. */
-const MAX_PAGES = 65536;
-
-function buildModule(specs: LoopSpec[], shared: boolean): Uint8Array {
-  const fns = specs.map(buildFunction);
-  const bytes = [
-    0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00,
-    ...section(1, vec(fns.map((f) => f.type))),
-    // import env.memory: min 1 page; no max (flags 0), or shared with the largest max (flags 3) for the
-    // threaded build's memory, which only links to an import that is declared shared too.
-    ...section(2, vec([[...str("env"), ...str("memory"), 0x02, ...(shared ? [0x03, ...uleb(1), ...uleb(MAX_PAGES)] : [0x00, ...uleb(1)])]])),
-    ...section(3, vec(fns.map((_, k) => uleb(k)))),
-    ...section(7, vec(specs.map((s, k) => [...str(s.name), 0x00, ...uleb(k)]))),
-    ...section(10, vec(fns.map((f) => f.code))),
-  ];
-  return new Uint8Array(bytes);
-}
 
 // --- The loops --------------------------------------------------------------------------------------------
 
@@ -165,13 +93,13 @@ const ADAM: LoopSpec = {
     ...h.load("m"), ...h.scalar("beta1"), ...op.mul, ...h.get("g"), ...h.scalar("oneMinusBeta1"), ...op.mul, ...op.add, ...h.set("m1"),
     ...h.load("v"), ...h.scalar("beta2"), ...op.mul,
     ...h.get("g"), ...h.get("g"), ...op.mul, ...h.scalar("oneMinusBeta2"), ...op.mul, ...op.add, ...h.set("v1"),
-    ...h.address("outM"), ...h.get("m1"), ...op.v128store,
-    ...h.address("outV"), ...h.get("v1"), ...op.v128store,
+    ...h.address("outM"), ...h.get("m1"), ...op.v128store(),
+    ...h.address("outV"), ...h.get("v1"), ...op.v128store(),
     ...h.address("outX"),
     ...h.get("m1"), ...h.scalar("bc1"), ...op.div,
     ...h.get("v1"), ...h.scalar("bc2"), ...op.div, ...op.sqrt, ...h.scalar("eps"), ...op.add,
     ...op.div, ...h.scalar("negLr"), ...op.mul, ...h.load("x"), ...op.add,
-    ...op.v128store,
+    ...op.v128store(),
   ],
 };
 
@@ -191,9 +119,9 @@ const RMSPROP: LoopSpec = {
     ...h.load("mom"), ...h.scalar("mu"), ...op.mul,
     ...h.get("g"), ...h.scalar("lr"), ...op.mul, ...h.get("ms1"), ...h.scalar("eps"), ...op.add, ...op.sqrt, ...op.div,
     ...op.add, ...h.set("mom1"),
-    ...h.address("outMs"), ...h.get("ms1"), ...op.v128store,
-    ...h.address("outMom"), ...h.get("mom1"), ...op.v128store,
-    ...h.address("outX"), ...h.load("x"), ...h.get("mom1"), ...op.sub, ...op.v128store,
+    ...h.address("outMs"), ...h.get("ms1"), ...op.v128store(),
+    ...h.address("outMom"), ...h.get("mom1"), ...op.v128store(),
+    ...h.address("outX"), ...h.load("x"), ...h.get("mom1"), ...op.sub, ...op.v128store(),
   ],
 };
 
@@ -215,10 +143,10 @@ const RMSPROP_CENTERED: LoopSpec = {
     ...h.get("g"), ...h.scalar("lr"), ...op.mul,
     ...h.get("ms1"), ...h.get("mg1"), ...h.get("mg1"), ...op.mul, ...h.scalar("eps"), ...op.add, ...op.sub, ...op.sqrt,
     ...op.div, ...op.add, ...h.set("mom1"),
-    ...h.address("outMs"), ...h.get("ms1"), ...op.v128store,
-    ...h.address("outMg"), ...h.get("mg1"), ...op.v128store,
-    ...h.address("outMom"), ...h.get("mom1"), ...op.v128store,
-    ...h.address("outX"), ...h.load("x"), ...h.get("mom1"), ...op.sub, ...op.v128store,
+    ...h.address("outMs"), ...h.get("ms1"), ...op.v128store(),
+    ...h.address("outMg"), ...h.get("mg1"), ...op.v128store(),
+    ...h.address("outMom"), ...h.get("mom1"), ...op.v128store(),
+    ...h.address("outX"), ...h.load("x"), ...h.get("mom1"), ...op.sub, ...op.v128store(),
   ],
 };
 
@@ -237,7 +165,7 @@ const MASKED_SCALE: LoopSpec = {
     ...h.get("dy"), ...h.get("dy"), ...h.scalar("slope"), ...op.mul,
     ...h.load("y"), ...h.scalar("zero"), ...op.gt,
     ...op.bitselect,
-    ...op.v128store,
+    ...op.v128store(),
   ],
 };
 
@@ -265,7 +193,7 @@ export function simdLoopsFor(memory: WebAssembly.Memory): SimdLoops | null {
   let loops: SimdLoops | null = null;
   try {
     const shared = typeof SharedArrayBuffer !== "undefined" && memory.buffer instanceof SharedArrayBuffer;
-    const module = new WebAssembly.Module(buildModule([ADAM, RMSPROP, RMSPROP_CENTERED, MASKED_SCALE], shared));
+    const module = new WebAssembly.Module(assembleModule([ADAM, RMSPROP, RMSPROP_CENTERED, MASKED_SCALE].map(buildFunction), shared));
     const instance = new WebAssembly.Instance(module, { env: { memory } });
     loops = instance.exports as unknown as SimdLoops;
   } catch {
