@@ -12,6 +12,8 @@
  *   op each way (fused-cross-entropy.ts); `TsganGlobalNorm`: the loop's gradient norm as one op (global-norm.ts).
  * - `Identity`: shares its input's buffer, as Reshape does, instead of copying it (see `sharedIdentity`).
  * - `GatherV2`: row copies instead of a per-element strided walk (see wasm-gather.ts).
+ * - `Sum`, `Mean` over leading axes (conv bias gradients, batch-norm means): column sums without tfjs's
+ *   transpose of the whole tensor (see wasm-reduce.ts).
  * - cpu `ResizeNearestNeighborGrad` (upSampling2d's gradient): corrected, since the cpu backend is both the
  *   fallback engine and the reference wasm is tested against (see wasm-cpu-fixes.ts).
  *
@@ -27,6 +29,7 @@ import { FUSED_DENSE_WASM_KERNELS } from "./fused-dense";
 import { GLOBAL_NORM_WASM_KERNELS } from "./global-norm";
 import { gatherByRows } from "./wasm-gather";
 import { withExplicitTransposes } from "./wasm-matmul";
+import { leadingAxesReduction } from "./wasm-reduce";
 import { unsortedSegmentSumWasm } from "./wasm-segment";
 
 /** Marks kernel functions that tsgan registered, so a second install leaves them alone. */
@@ -92,7 +95,7 @@ export function sharedIdentity(original: WasmKernelFunc): WasmKernelFunc {
 
 /** The kernels tsgan adds or replaces on wasm, for reports and tests. */
 export const WASM_KERNELS = {
-  replaced: ["BatchMatMul", "_FusedMatMul", "Conv2D", "FusedConv2D", "Conv2DBackpropInput", "Identity", "GatherV2"],
+  replaced: ["BatchMatMul", "_FusedMatMul", "Conv2D", "FusedConv2D", "Conv2DBackpropInput", "Identity", "GatherV2", "Sum", "Mean"],
   added: [
     "Conv2DBackpropFilter", "UnsortedSegmentSum", "TsganDense", "TsganActivationGrad",
     "TsganSigmoidCrossEntropy", "TsganSigmoidCrossEntropyGrad", "TsganGlobalNorm",
@@ -109,6 +112,8 @@ export function installWasmKernels(): void {
   wrapKernel("_FusedMatMul", withExplicitTransposes);
   wrapKernel("Identity", sharedIdentity);
   wrapKernel("GatherV2", gatherByRows);
+  wrapKernel("Sum", (stock) => leadingAxesReduction("sum", stock));
+  wrapKernel("Mean", (stock) => leadingAxesReduction("mean", stock));
   // Conv2D/FusedConv2D as im2col + tsgan's product, on every thread (XNNPACK's pool has one: wasm-threads.ts).
   wrapKernel("Conv2D", im2colConv2D);
   wrapKernel("FusedConv2D", im2colConv2D);
