@@ -14,6 +14,7 @@
  * - `GatherV2`: row copies instead of a per-element strided walk (see wasm-gather.ts).
  * - `Sum`, `Mean` over leading axes (conv bias gradients, batch-norm means): column sums without tfjs's
  *   transpose of the whole tensor (see wasm-reduce.ts).
+ * - `ResizeNearestNeighborGrad` (upSampling2d's gradient) for whole factors: block sums (see wasm-resize.ts).
  * - cpu `ResizeNearestNeighborGrad` (upSampling2d's gradient): corrected, since the cpu backend is both the
  *   fallback engine and the reference wasm is tested against (see wasm-cpu-fixes.ts).
  *
@@ -30,6 +31,7 @@ import { GLOBAL_NORM_WASM_KERNELS } from "./global-norm";
 import { gatherByRows } from "./wasm-gather";
 import { withExplicitTransposes } from "./wasm-matmul";
 import { leadingAxesReduction } from "./wasm-reduce";
+import { blockSumResizeGrad } from "./wasm-resize";
 import { unsortedSegmentSumWasm } from "./wasm-segment";
 
 /** Marks kernel functions that tsgan registered, so a second install leaves them alone. */
@@ -95,7 +97,7 @@ export function sharedIdentity(original: WasmKernelFunc): WasmKernelFunc {
 
 /** The kernels tsgan adds or replaces on wasm, for reports and tests. */
 export const WASM_KERNELS = {
-  replaced: ["BatchMatMul", "_FusedMatMul", "Conv2D", "FusedConv2D", "Conv2DBackpropInput", "Identity", "GatherV2", "Sum", "Mean"],
+  replaced: ["BatchMatMul", "_FusedMatMul", "Conv2D", "FusedConv2D", "Conv2DBackpropInput", "Identity", "GatherV2", "Sum", "Mean", "ResizeNearestNeighborGrad"],
   added: [
     "Conv2DBackpropFilter", "UnsortedSegmentSum", "TsganDense", "TsganActivationGrad",
     "TsganSigmoidCrossEntropy", "TsganSigmoidCrossEntropyGrad", "TsganGlobalNorm",
@@ -114,6 +116,7 @@ export function installWasmKernels(): void {
   wrapKernel("GatherV2", gatherByRows);
   wrapKernel("Sum", (stock) => leadingAxesReduction("sum", stock));
   wrapKernel("Mean", (stock) => leadingAxesReduction("mean", stock));
+  wrapKernel("ResizeNearestNeighborGrad", blockSumResizeGrad);
   // Conv2D/FusedConv2D as im2col + tsgan's product, on every thread (XNNPACK's pool has one: wasm-threads.ts).
   wrapKernel("Conv2D", im2colConv2D);
   wrapKernel("FusedConv2D", im2colConv2D);

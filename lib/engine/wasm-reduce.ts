@@ -43,14 +43,14 @@ function columnSumFunction(): AsmFunction {
   return { name: "columnSum", params: [I32, I32, I32, I32], locals: [[2, I32]], body };
 }
 
-interface ReduceLoops {
+export interface ReduceLoops {
   columnSum(x: number, out: number, xEnd: number, rowBytes: number): void;
 }
 
 const instances = new WeakMap<WebAssembly.Memory, ReduceLoops | null>();
 
 /** The loop bound to the backend's memory, or null where WebAssembly SIMD is missing (then JavaScript sums). */
-function reduceLoopsFor(memory: WebAssembly.Memory): ReduceLoops | null {
+export function reduceLoopsFor(memory: WebAssembly.Memory): ReduceLoops | null {
   if (instances.has(memory)) return instances.get(memory)!;
   let loops: ReduceLoops | null = null;
   try {
