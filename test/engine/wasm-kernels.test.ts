@@ -241,6 +241,38 @@ describe("engine/wasm-kernels", function () {
     }
   });
 
+  it("Conv2DBackpropInput matches cpu: stride 1 as a convolution of dy (odd and even filters, same, valid and explicit pads, one channel), stride 2 by col2im, chunks", async () => {
+    const rand = makeRandom(23);
+    type Pad = "same" | "valid" | number;
+    const cases: { n: number; h: number; w: number; cin: number; cout: number; fh: number; fw: number; s: number; pad: Pad }[] = [
+      { n: 2, h: 7, w: 7, cin: 8, cout: 4, fh: 3, fw: 3, s: 1, pad: "same" },
+      { n: 2, h: 8, w: 6, cin: 5, cout: 3, fh: 4, fw: 4, s: 1, pad: "same" }, // asymmetric padding (1 top, 2 bottom)
+      { n: 3, h: 9, w: 9, cin: 4, cout: 6, fh: 3, fw: 2, s: 1, pad: "valid" },
+      { n: 2, h: 6, w: 7, cin: 3, cout: 4, fh: 3, fw: 3, s: 1, pad: 1 },
+      { n: 2, h: 6, w: 7, cin: 3, cout: 4, fh: 5, fw: 5, s: 1, pad: 2 },
+      { n: 2, h: 10, w: 10, cin: 16, cout: 1, fh: 3, fw: 3, s: 1, pad: "same" }, // one output channel
+      { n: 1, h: 5, w: 5, cin: 1, cout: 8, fh: 1, fw: 1, s: 1, pad: "valid" },
+      { n: 2, h: 8, w: 8, cin: 6, cout: 5, fh: 3, fw: 3, s: 2, pad: "same" },
+    ];
+    for (const limit of [Infinity, 40]) {
+      const previous = limit === Infinity ? null : setIm2colChunkLimit(limit);
+      try {
+        for (const c of cases) {
+          const filterShape: [number, number, number, number] = [c.fh, c.fw, c.cin, c.cout];
+          const info = tf.backend_util.computeConv2DInfo([c.n, c.h, c.w, c.cin], filterShape, c.s, 1, c.pad, undefined, false, "channelsLast");
+          const inputs = { dy: randomInput(rand, [c.n, info.outHeight, info.outWidth, c.cout]), w: randomInput(rand, filterShape) };
+          await compareBackends(`Conv2DBackpropInput ${JSON.stringify(c)}, chunk limit ${limit}`, inputs, (t) =>
+            tf.engine().runKernel("Conv2DBackpropInput", { dy: t.dy, filter: t.w }, {
+              strides: c.s, pad: c.pad, dataFormat: "NHWC", dimRoundingMode: undefined, inputShape: [c.n, c.h, c.w, c.cin],
+            } as unknown as tf.NamedAttrMap) as tf.Tensor,
+          );
+        }
+      } finally {
+        if (previous !== null) setIm2colChunkLimit(previous);
+      }
+    }
+  });
+
   it("conv2d and conv2dTranspose weight gradients (through tf.grads) match cpu", async () => {
     const rand = makeRandom(14);
     const inputs = {
