@@ -90,6 +90,9 @@ def parse_args(argv=None):
     ap.add_argument("--threads", type=int, default=None,
                     help="N: OPENBLAS/OMP/MKL_NUM_THREADS=N before torch loads, torch.set_num_threads(N), "
                          "set_num_interop_threads(1) (default: every library's own choice)")
+    ap.add_argument("--device", default="cpu",
+                    help="where PyTorch runs the step: cpu (the bench's comparison) or cuda, for a GPU reference "
+                         "figure where torch sees one (torch >= 2.0: set_default_device)")
     args = ap.parse_args(argv)
     if args.threads is not None and args.threads < 1:
         ap.error("--threads must be a positive integer")
@@ -580,6 +583,12 @@ def make_critic_step(G, D, batch, name, latent_dim=LATENT_DIM):
     return step
 
 
+def synchronize():
+    """Waits for the GPU's queued work, so a host clock read after it counts that work (no-op on the CPU)."""
+    if torch.cuda.is_available() and torch.cuda.is_initialized():
+        torch.cuda.synchronize()
+
+
 def bench(name, seconds, batch=None):
     torch.manual_seed(1234)
     batch = batch or setting(name, "batch", DEFAULT_BATCH)
@@ -606,12 +615,14 @@ def bench(name, seconds, batch=None):
     warm = 0
     while warm < 1 or time.perf_counter() - t0 < warmup_s:
         step(*reals[i % REAL_POOL]); i += 1; warm += 1
+    synchronize()
     steps = 0
     t0 = time.perf_counter()
     cpu0 = time.process_time()  # every thread of the process: shows how many cores the timed steps kept busy
     elapsed = 0.0
     while steps < 2 or elapsed < seconds:
         step(*reals[i % REAL_POOL]); i += 1; steps += 1
+        synchronize()
         elapsed = time.perf_counter() - t0
     cpu = time.process_time() - cpu0
     return {"steps_per_s": steps / elapsed, "steps": steps, "seconds": elapsed, "cpu_per_wall": cpu / elapsed,
@@ -690,7 +701,12 @@ def main():
     if args.threads:
         torch.set_num_threads(args.threads)
         torch.set_num_interop_threads(1)  # before any inter-op work; the step uses none anyway
+    if args.device != "cpu":
+        if not args.device.startswith("cuda") or not torch.cuda.is_available():
+            sys.exit(f"torch_gan.py: --device {args.device}: this torch sees no CUDA GPU (use --device cpu)")
+        torch.set_default_device(args.device)  # every module and tensor the steps create lands there
     report = {
+        "device": torch.cuda.get_device_name() if args.device != "cpu" else "cpu",
         "torch": torch.__version__,
         "threads": torch.get_num_threads(),
         "interop_threads": torch.get_num_interop_threads(),

@@ -228,3 +228,15 @@ export async function prepareWebGpu(): Promise<string | null> {
   found.install(); // navigator.gpu before tfjs-backend-webgpu is first required, or it does not register
   return syncReadProbe(found.name);
 }
+
+/**
+ * For measurement only (bench/webgpu-matmul.ts): finds Dawn's GPU adapter and sets up navigator.gpu even though
+ * tsgan cannot train on it (no dataSync() in Node), so that tfjs-backend-webgpu can be timed with `await data()`.
+ * Returns the adapter's name, or why there is none. `ready()` never calls this.
+ */
+export async function installDawnForAsyncReads(): Promise<{ adapter: string } | { reason: string }> {
+  const found = await findAdapter();
+  if ("reason" in found) return { reason: found.reason };
+  found.install();
+  return { adapter: found.name };
+}

@@ -3,7 +3,7 @@ import { spawnSync } from "child_process";
 import * as path from "path";
 import { parseBackendChoice, ready } from "../../lib/engine/backend";
 import {
-  adapterReason, AdapterLike, cannotReadSync, GpuLike, missingPackages, softwareAdapterName, vulkanLoaderAbsent,
+  adapterReason, AdapterLike, cannotReadSync, GpuLike, installDawnForAsyncReads, missingPackages, softwareAdapterName, vulkanLoaderAbsent,
 } from "../../lib/engine/webgpu";
 
 /** A `navigator.gpu` whose requestAdapter() does what the test says. */
@@ -69,6 +69,14 @@ describe("engine/webgpu", () => {
     const reason = cannotReadSync("NVIDIA H200", "it needs OffscreenCanvas");
     assert.equal(reason, "Dawn found NVIDIA H200, but tfjs-backend-webgpu 4.22 cannot dataSync() in Node (it needs OffscreenCanvas) and tsgan reads with it");
     assert.match(reason, NO_WEBGPU);
+  });
+
+  it("the measuring path (bench/webgpu-matmul.ts) gives the same reason and leaves navigator alone without a GPU", async function () {
+    const before = (globalThis as { navigator?: { gpu?: unknown } }).navigator?.gpu;
+    const found = await installDawnForAsyncReads();
+    if ("adapter" in found) this.skip(); // a machine with a GPU and both packages: nothing to refuse
+    assert.match((found as { reason: string }).reason, NO_WEBGPU);
+    assert.equal((globalThis as { navigator?: { gpu?: unknown } }).navigator?.gpu, before);
   });
 
   it("ready() skips webgpu with a one-line reason here, or uses it where there is a GPU", async () => {
