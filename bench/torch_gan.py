@@ -583,14 +583,10 @@ def make_critic_step(G, D, batch, name, latent_dim=LATENT_DIM):
     return step
 
 
-def synchronize():
-    """Waits for the GPU's queued work, so a host clock read after it counts that work (no-op on the CPU)."""
-    if torch.cuda.is_available() and torch.cuda.is_initialized():
-        torch.cuda.synchronize()
-
-
-def bench(name, seconds, batch=None):
+def bench(name, seconds, batch=None, device="cpu"):
     torch.manual_seed(1234)
+    # On a GPU a host clock read must wait for the queued steps; decided once, outside the timed loop.
+    synchronize = torch.cuda.synchronize if device != "cpu" else (lambda: None)
     batch = batch or setting(name, "batch", DEFAULT_BATCH)
     latent_dim = setting(name, "latent", LATENT_DIM)
     if name in GAMES:
@@ -725,7 +721,7 @@ def main():
             results[name] = {"steps_per_s": None, "steps": 0, "params": None, "error": f"unknown model {name}"}
             continue
         try:
-            results[name] = bench(name, args.seconds, args.batch)
+            results[name] = bench(name, args.seconds, args.batch, args.device)
         except Exception as e:  # report, do not hide the other models' figures
             results[name] = {"steps_per_s": None, "steps": 0, "params": None, "error": f"{type(e).__name__}: {e}"}
         print(f"torch {name}: {results[name]}", file=sys.stderr)
