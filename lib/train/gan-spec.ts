@@ -218,8 +218,9 @@ export function gameFromSpec(spec: GanSpec, overrides: GanSpecOverrides = {}): G
       const fake = ctx.constant(() => generateSamples(spec, latent, true));
       const realOutput = discriminate(real.x, real.labels);
       const fakeOutput = discriminate(fake, latent.labels);
-      ctx.record("real", meanScore(realOutput.logits, critic));
-      ctx.record("fake", meanScore(fakeOutput.logits, critic));
+      // The scores are read, never differentiated: off the tape, they save no tensors for a backward pass.
+      ctx.record("real", ctx.constant(() => meanScore(realOutput.logits, critic)));
+      ctx.record("fake", ctx.constant(() => meanScore(fakeOutput.logits, critic)));
       const adversarial = asScalar(objective.discriminatorLoss(realOutput.logits, fakeOutput.logits), "objective.discriminatorLoss");
       if (!spec.extraDiscriminatorLoss) return { adversarial };
       const extra = spec.extraDiscriminatorLoss({ step, real, latent, fake, realOutput, fakeOutput, discriminate, run: ctx.run });
@@ -241,7 +242,7 @@ export function gameFromSpec(spec: GanSpec, overrides: GanSpecOverrides = {}): G
       const latent = toLatentBatch(spec.latent(real.x.shape[0], real));
       const fake = generateSamples(spec, latent, true);
       const fakeOutput = discriminate(fake, latent.labels);
-      ctx.record("fake", meanScore(fakeOutput.logits, critic));
+      ctx.record("fake", ctx.constant(() => meanScore(fakeOutput.logits, critic)));
       const adversarial = asScalar(objective.generatorLoss(fakeOutput.logits), "objective.generatorLoss");
       if (!spec.extraGeneratorLoss) return { adversarial };
       const extra = spec.extraGeneratorLoss({ step, real, latent, fake, fakeOutput, discriminate, run: ctx.run });

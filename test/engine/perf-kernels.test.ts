@@ -5,7 +5,7 @@ import { installPerfKernels, uninstallPerfKernels, perfKernelsInstalled } from "
 
 describe("engine/perf-kernels", () => {
   let initial: BackendChoice;
-  let wasInstalled = { batchNormGradient: false };
+  let wasInstalled = { batchNormGradient: false, reductionGradients: false };
   before(() => {
     initial = engineInfo().choice;
     wasInstalled = perfKernelsInstalled();
@@ -13,7 +13,7 @@ describe("engine/perf-kernels", () => {
   after(async () => {
     // Leave the process as the engine set it up, for the test files that run after this one.
     uninstallPerfKernels();
-    if (wasInstalled.batchNormGradient) installPerfKernels();
+    if (wasInstalled.batchNormGradient || wasInstalled.reductionGradients) installPerfKernels();
     await useBackend(initial);
   });
 
@@ -80,5 +80,61 @@ describe("engine/perf-kernels", () => {
     const fixed = run();
     assert.equal(tf.memory().numTensors, count);
     reference.forEach((r, i) => r.forEach((v, j) => assert.ok(Math.abs(fixed[i][j] - v) <= 1e-6 * Math.max(1, Math.abs(v)), `grad ${i}[${j}]`)));
+  });
+
+  /** First and second derivatives through Sum and Mean over several axes, keepDims or not, as flat arrays. */
+  function reductionGradients(): Float32Array[] {
+    return tf.tidy(() => {
+      const x = tf.randomNormal([3, 4, 5], 0.5, 1.5, "float32", 21);
+      const w = tf.randomNormal([3, 4, 5], 0, 1, "float32", 22);
+      const out: Float32Array[] = [];
+      const cases: [string, (t: tf.Tensor) => tf.Tensor][] = [
+        ["sum all", (t) => tf.sum(tf.mul(tf.square(t), w))],
+        ["sum axis 1", (t) => tf.sum(tf.square(tf.sum(tf.mul(t, w), 1)))],
+        ["sum axes 0,2 keepDims", (t) => tf.sum(tf.square(tf.sum(tf.mul(t, w), [0, 2], true)))],
+        ["mean all", (t) => tf.mean(tf.square(t))],
+        ["mean axis -1", (t) => tf.sum(tf.square(tf.mean(tf.mul(t, w), -1)))],
+        ["mean axes 0,1 keepDims", (t) => tf.sum(tf.exp(tf.mean(tf.mul(t, w), [0, 1], true)))],
+      ];
+      for (const [, f] of cases) {
+        out.push(tf.grad(f)(x).dataSync() as Float32Array);
+        // Double backprop (a penalty on a gradient, as WGAN-GP's) runs through the reductions' gradients.
+        out.push(tf.grad((t: tf.Tensor) => tf.sum(tf.square(tf.grad(f)(t))))(x).dataSync() as Float32Array);
+      }
+      return out;
+    });
+  }
+
+  for (const backend of ["cpu", "wasm"] as const) {
+    it(`on ${backend}: Sum and Mean gradients with OnesLike equal tfjs's bit for bit, first and second order`, async () => {
+      await useBackend(backend);
+      uninstallPerfKernels();
+      assert.equal(perfKernelsInstalled().reductionGradients, false);
+      const reference = reductionGradients();
+      installPerfKernels();
+      assert.equal(perfKernelsInstalled().reductionGradients, true);
+      reductionGradients(); // burn-in
+      const count = tf.memory().numTensors;
+      const fixed = reductionGradients();
+      assert.equal(tf.memory().numTensors, count);
+      assert.equal(fixed.length, reference.length);
+      reference.forEach((r, i) => {
+        assert.ok(r.some((v) => Math.abs(v) > 1e-3), `case ${i} is not trivially zero`);
+        assert.deepEqual(Array.from(fixed[i]), Array.from(r), `case ${i}`);
+      });
+    });
+  }
+
+  it("the Mean gradient of an int32 tensor is float32, as tfjs's", async () => {
+    await useBackend("cpu");
+    const g = tf.tidy(() => {
+      const x = tf.tensor1d([1, 2, 3, 4], "int32");
+      const dy = tf.scalar(2);
+      const grad = tf.getGradient("Mean")!.gradFunc(dy, [x], { axis: [0], keepDims: false }) as Record<string, () => tf.Tensor>;
+      const dx = grad.x();
+      return { dtype: dx.dtype, values: Array.from(dx.dataSync()) };
+    });
+    assert.equal(g.dtype, "float32");
+    assert.deepEqual(g.values, [0.5, 0.5, 0.5, 0.5]);
   });
 });
