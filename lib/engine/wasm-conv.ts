@@ -16,8 +16,13 @@
  * is a single `copyWithin`-style block move. The final transpose of the small dWᵀ runs in the wasm Transpose kernel.
  */
 import * as tf from "@tensorflow/tfjs";
-import { TensorInfo, WasmBackend, WasmKernelFunc, floatView, transposeWasm, viewAs, wasmKernelFunc } from "./wasm-backend-access";
+import { TensorInfo, WasmBackend, WasmKernelFunc, floatView, transposeWasm, viewAs, wasmKernelFunc, wasmMemoryOf } from "./wasm-backend-access";
 import { gemmProduct } from "./wasm-gemm";
+import { Im2ColPlan, Im2ColTask, im2col, runIm2colTask } from "./im2col";
+import { helpersFor } from "./wasm-gemm-thread";
+
+export { im2col } from "./im2col";
+export type { Im2ColPlan } from "./im2col";
 
 interface Conv2DBackpropFilterAttrs {
   strides: [number, number] | number;
@@ -27,63 +32,32 @@ interface Conv2DBackpropFilterAttrs {
   filterShape: [number, number, number, number];
 }
 
-/** Geometry of the unrolling, from tfjs's own conv bookkeeping so padding matches every other backend. */
-interface Im2ColPlan {
-  batch: number;
-  inH: number;
-  inW: number;
-  inC: number;
-  outH: number;
-  outW: number;
-  fh: number;
-  fw: number;
-  strideH: number;
-  strideW: number;
-  padTop: number;
-  padLeft: number;
-}
+/** Below this many patch floats (~0.1 ms of copying) a helper's hand-off costs more than it saves. */
+const PARALLEL_IM2COL_MIN_FLOATS = 1 << 16;
 
 /**
- * Writes the patches of NHWC `x` into `cols` ([M, K] row-major), zeros where a tap falls in the padding.
- * Exported for tests of the geometry.
+ * im2col of images [n0, n0 + sub.batch) of `x` into `cols`, the images shared out between the calling thread
+ * and the product's helper threads (wasm-gemm-thread.ts) in the threaded build: the unrolling was a tenth of a
+ * DCGAN step on the calling thread alone, with the helper idle. Each patch row is the same copy whoever writes it.
  */
-export function im2col(x: Float32Array, cols: Float32Array, p: Im2ColPlan): void {
-  const { batch, inH, inW, inC, outH, outW, fh, fw, strideH, strideW, padTop, padLeft } = p;
-  const K = fh * fw * inC;
-  const rowLen = fw * inC; // one filter row of taps
-  const xRow = inW * inC;
-  const xImage = inH * xRow;
-  let dst = 0;
-  for (let n = 0; n < batch; n++) {
-    const xBase = n * xImage;
-    for (let i = 0; i < outH; i++) {
-      const top = i * strideH - padTop;
-      for (let j = 0; j < outW; j++) {
-        const left = j * strideW - padLeft;
-        // taps q in [q0, q1) land inside the image horizontally
-        const q0 = left < 0 ? -left : 0;
-        const q1 = Math.min(fw, inW - left);
-        for (let r = 0; r < fh; r++) {
-          const ih = top + r;
-          const rowDst = dst + r * rowLen;
-          if (ih < 0 || ih >= inH || q1 <= q0) {
-            cols.fill(0, rowDst, rowDst + rowLen);
-            continue;
-          }
-          if (q0 > 0) cols.fill(0, rowDst, rowDst + q0 * inC);
-          const src = xBase + ih * xRow + (left + q0) * inC;
-          const len = (q1 - q0) * inC;
-          if (len <= 16) {
-            for (let t = 0; t < len; t++) cols[rowDst + q0 * inC + t] = x[src + t];
-          } else {
-            cols.set(x.subarray(src, src + len), rowDst + q0 * inC);
-          }
-          if (q1 < fw) cols.fill(0, rowDst + q1 * inC, rowDst + rowLen);
-        }
-        dst += K;
-      }
-    }
+function unroll(backend: WasmBackend, x: TensorInfo, n0: number, cols: TensorInfo, sub: Im2ColPlan): void {
+  const xImage = sub.inH * sub.inW * sub.inC;
+  const colsImage = sub.outH * sub.outW * sub.fh * sub.fw * sub.inC;
+  const memory = wasmMemoryOf(backend);
+  const helpers = memory ? helpersFor(memory) : null;
+  const parts = helpers && sub.batch * colsImage >= PARALLEL_IM2COL_MIN_FLOATS ? Math.min(helpers.available + 1, sub.batch) : 1;
+  if (!helpers || parts < 2) {
+    im2col(floatView(backend, x).subarray(n0 * xImage, (n0 + sub.batch) * xImage), floatView(backend, cols), sub);
+    return;
   }
+  const offset = (t: TensorInfo) => backend.dataIdMap.get(t.dataId)!.memoryOffset;
+  const x0 = offset(x) + 4 * n0 * xImage, cols0 = offset(cols);
+  const edge = (i: number) => Math.round((sub.batch * i) / parts);
+  const share = (i: number): Im2ColTask => ({
+    plan: { ...sub, batch: edge(i + 1) - edge(i) }, x: x0 + 4 * edge(i) * xImage, cols: cols0 + 4 * edge(i) * colsImage,
+  });
+  const tasks = Array.from({ length: parts - 1 }, (_, i) => share(i + 1));
+  helpers.im2col(tasks, () => runIm2colTask(new Float32Array(memory!.buffer), share(0)));
 }
 
 function conv2DBackpropFilterNHWC(backend: WasmBackend, x: TensorInfo, dy: TensorInfo, attrs: Conv2DBackpropFilterAttrs): TensorInfo {
@@ -140,7 +114,7 @@ function conv2DBackpropFilterNHWC(backend: WasmBackend, x: TensorInfo, dy: Tenso
     const cols = backend.makeOutput([Mc, K], "float32");
     let dyChunk: TensorInfo | null = null;
     try {
-      im2col(floatView(backend, x).subarray(n0 * xImage, n1 * xImage), floatView(backend, cols), sub);
+      unroll(backend, x, n0, cols, sub);
       dyChunk = n0 === 0 && n1 === plan.batch ? viewAs(dy, [Mc, outC]) : backend.makeOutput([Mc, outC], "float32");
       if (dyChunk.dataId !== dy.dataId) {
         floatView(backend, dyChunk).set(floatView(backend, viewAs(dy, [plan.batch * dyImage])).subarray(n0 * dyImage, n1 * dyImage));
@@ -374,7 +348,7 @@ function im2colProduct(backend: WasmBackend, x: TensorInfo, filter: TensorInfo, 
     const cols = backend.makeOutput([Mc, K], "float32");
     let part: TensorInfo | null = null;
     try {
-      im2col(floatView(backend, x).subarray(n0 * xImage, n1 * xImage), floatView(backend, cols), sub);
+      unroll(backend, x, n0, cols, sub);
       part = gemmProduct(backend, {
         a: cols, b: viewAs(filter, [K, outC]), transposeA: false, transposeB: false,
         bias: epilogue.bias, activation: epilogue.activation, alpha: epilogue.alpha,

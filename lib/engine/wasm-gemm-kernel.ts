@@ -272,5 +272,7 @@ export function decodeJob(words: Int32Array, at: number): GemmJob {
 }
 
 /** Word offsets in a helper thread's control buffer (wasm-gemm-thread.ts, wasm-gemm-worker.ts). */
-export const CONTROL = { sequence: 0, done: 1, ready: 2, failed: 3, band: 4 /* r0, r1, c0, c1 */, job: 8 } as const;
-export const CONTROL_WORDS = CONTROL.job + JOB_WORDS;
+export const CONTROL = { sequence: 0, done: 1, ready: 2, failed: 3, band: 4 /* r0, r1, c0, c1 */, job: 8, kind: 8 + JOB_WORDS } as const;
+export const CONTROL_WORDS = CONTROL.kind + 1;
+/** What a helper is asked to do (the `kind` word): a band of a product, or its share of a patch matrix (im2col.ts). */
+export const TASK_GEMM_BAND = 0, TASK_IM2COL = 1;

@@ -14,7 +14,10 @@
  */
 import * as path from "path";
 import { isSharedMemory } from "./wasm-asm";
-import { Band, CONTROL, CONTROL_WORDS, GemmJob, encodeJob } from "./wasm-gemm-kernel";
+import { Band, CONTROL, CONTROL_WORDS, GemmJob, TASK_GEMM_BAND, TASK_IM2COL, encodeJob } from "./wasm-gemm-kernel";
+import { IM2COL_TASK_WORDS, Im2ColTask, encodeIm2colTask } from "./im2col";
+
+if (IM2COL_TASK_WORDS > CONTROL.kind - CONTROL.job) throw new Error("tsgan: an im2col task does not fit a helper's job words.");
 import { wasmBuild } from "./wasm-threads";
 
 /** A worker that does not answer within this long has died or hung: the product fails with an error. */
@@ -44,6 +47,18 @@ class GemmWorker {
     const c = this.control;
     encodeJob(job, c, CONTROL.job);
     c.set([band.r0, band.r1, band.c0, band.c1], CONTROL.band);
+    c[CONTROL.kind] = TASK_GEMM_BAND;
+    this.go();
+  }
+
+  startIm2col(task: Im2ColTask): void {
+    encodeIm2colTask(task, this.control, CONTROL.job);
+    this.control[CONTROL.kind] = TASK_IM2COL;
+    this.go();
+  }
+
+  private go(): void {
+    const c = this.control;
     this.sequence = (this.sequence + 1) | 0 || 1;
     Atomics.store(c, CONTROL.sequence, this.sequence);
     Atomics.notify(c, CONTROL.sequence);
@@ -75,6 +90,10 @@ class GemmWorker {
 export interface GemmHelpers {
   /** Runs all of `job`, cut into bands over the helpers and the calling thread. */
   run(job: GemmJob, runBand: (band: Band) => void): void;
+  /** Helpers ready now: how many shares of work beside the calling thread's `im2col` can hand out. */
+  readonly available: number;
+  /** Unrolls `tasks[i]` on helper i (at most `available` of them) while the calling thread runs `own`. */
+  im2col(tasks: Im2ColTask[], own: () => void): void;
 }
 
 const pools = new WeakMap<WebAssembly.Memory, GemmWorker[]>();
@@ -119,6 +138,19 @@ export function helpersFor(memory: WebAssembly.Memory): GemmHelpers | null {
         runBand(own);
       } finally {
         for (let i = 0; i < others.length; i++) available[i].wait();
+      }
+    },
+    get available() {
+      return pool.filter((w) => w.ready === 1).length;
+    },
+    im2col(tasks, own) {
+      const available = pool.filter((w) => w.ready === 1);
+      if (tasks.length > available.length) throw new Error(`tsgan: ${tasks.length} im2col shares for ${available.length} ready helper threads.`);
+      tasks.forEach((task, i) => available[i].startIm2col(task));
+      try {
+        own();
+      } finally {
+        for (let i = 0; i < tasks.length; i++) available[i].wait();
       }
     },
   };

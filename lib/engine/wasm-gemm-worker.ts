@@ -1,9 +1,10 @@
 /**
  * A helper thread of tsgan's matrix product (wasm-gemm-thread.ts): the kernel instantiated on the threaded
- * build's shared heap, running the bands of C it is handed until its process ends.
+ * build's shared heap, running the bands of C (and the shares of a patch matrix) it is handed until its process ends.
  */
 import { workerData } from "worker_threads";
-import { CONTROL, decodeJob, gemmFor, runBand } from "./wasm-gemm-kernel";
+import { CONTROL, TASK_IM2COL, decodeJob, gemmFor, runBand } from "./wasm-gemm-kernel";
+import { decodeIm2colTask, runIm2colTask } from "./im2col";
 
 const { memory, control } = workerData as { memory: WebAssembly.Memory; control: SharedArrayBuffer };
 const words = new Int32Array(control);
@@ -22,8 +23,13 @@ while (kernel) {
   if (sequence === seen) continue;
   seen = sequence;
   try {
-    const [r0, r1, c0, c1] = words.subarray(CONTROL.band, CONTROL.band + 4);
-    runBand(kernel, decodeJob(words, CONTROL.job), { r0, r1, c0, c1 });
+    if (Atomics.load(words, CONTROL.kind) === TASK_IM2COL) {
+      // A fresh view each time: the heap may have grown since the last task.
+      runIm2colTask(new Float32Array(memory.buffer), decodeIm2colTask(words, CONTROL.job));
+    } else {
+      const [r0, r1, c0, c1] = words.subarray(CONTROL.band, CONTROL.band + 4);
+      runBand(kernel, decodeJob(words, CONTROL.job), { r0, r1, c0, c1 });
+    }
   } catch {
     Atomics.store(words, CONTROL.failed, 1);
   }
