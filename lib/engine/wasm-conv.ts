@@ -21,9 +21,6 @@ import { gemmProduct } from "./wasm-gemm";
 import { Im2ColPlan, Im2ColTask, im2col, runIm2colTask } from "./im2col";
 import { helpersFor } from "./wasm-gemm-thread";
 
-export { im2col } from "./im2col";
-export type { Im2ColPlan } from "./im2col";
-
 interface Conv2DBackpropFilterAttrs {
   strides: [number, number] | number;
   pad: "valid" | "same" | number | tf.backend_util.ExplicitPadding;
@@ -104,7 +101,6 @@ function conv2DBackpropFilterNHWC(backend: WasmBackend, x: TensorInfo, dy: Tenso
   void M;
   const matMul = wasmKernelFunc("BatchMatMul");
   const chunk = imagesPerChunk(plan);
-  const xImage = plan.inH * plan.inW * plan.inC;
   const dyImage = plan.outH * plan.outW * outC;
   let total: TensorInfo | null = null;
   for (let n0 = 0; n0 < plan.batch; n0 += chunk) {
@@ -337,7 +333,6 @@ interface Epilogue { bias?: TensorInfo; activation: string; alpha?: number }
 function im2colProduct(backend: WasmBackend, x: TensorInfo, filter: TensorInfo, plan: Im2ColPlan, outC: number, epilogue: Epilogue): TensorInfo | null {
   const K = plan.fh * plan.fw * plan.inC;
   const chunk = imagesPerChunk(plan);
-  const xImage = plan.inH * plan.inW * plan.inC;
   const yImage = plan.outH * plan.outW * outC;
   const outShape = [plan.batch, plan.outH, plan.outW, outC];
   const y = chunk >= plan.batch ? null : backend.makeOutput(outShape, "float32");

@@ -15,7 +15,8 @@ import { type Network } from "../../lib/train/types";
 import { MODELS, benchBatches } from "../../bench/models";
 import { snganSpec } from "../../lib/models/sngan";
 import { wganGpSpec } from "../../lib/models/wgan-gp";
-import { im2col, setIm2colChunkLimit } from "../../lib/engine/wasm-conv";
+import { setIm2colChunkLimit } from "../../lib/engine/wasm-conv";
+import { im2col } from "../../lib/engine/im2col";
 import { transposeCosts } from "../../lib/engine/wasm-matmul";
 
 const REL_TOL = 1e-4;
